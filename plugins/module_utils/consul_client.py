@@ -1,0 +1,270 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one Consul client of the collection, shared by every module and plugin.
+
+Connection options are declared here once (CONNECTION_ARGUMENT_SPEC) and documented once in
+doc_fragments/connection.py. Every call to Consul goes through ConsulClient so that an
+unreachable agent, an ACL denial and a TLS failure each produce one clear message.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import traceback
+
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+
+try:
+    import consul
+    import requests
+    from consul.callback import CB
+    from consul.exceptions import ACLPermissionDenied, BadRequest, ClientError, ConsulException
+except ImportError:
+    HAS_CONSUL = False
+    CONSUL_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_CONSUL = True
+    CONSUL_IMPORT_ERROR = None
+
+CONSUL_LIBRARY = "py-consul"
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORTS = {"http": 8500, "https": 8501}
+
+
+def _bool_from_env(name):
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+CONNECTION_ARGUMENT_SPEC = dict(
+    # host, port and scheme fall back to CONSUL_HTTP_ADDR as a whole in resolve_connection().
+    host=dict(type="str"),
+    port=dict(type="int"),
+    scheme=dict(type="str", choices=["http", "https"]),
+    token=dict(type="str", no_log=True, fallback=(env_fallback, ["CONSUL_HTTP_TOKEN"])),
+    validate_certs=dict(type="bool"),
+    ca_path=dict(type="path", fallback=(env_fallback, ["CONSUL_CACERT"])),
+    client_cert=dict(type="path", fallback=(env_fallback, ["CONSUL_CLIENT_CERT"])),
+    client_key=dict(type="path", no_log=False, fallback=(env_fallback, ["CONSUL_CLIENT_KEY"])),
+    datacenter=dict(type="str"),
+    # not "timeout": checks have a timeout of their own, and consul_check takes check options at top level
+    request_timeout=dict(type="float", default=10.0),
+)
+
+
+class ConsulError(Exception):
+    """A failure talking to Consul, with a message meant for the operator."""
+
+
+def resolve_connection(params):
+    """Fill host, port, scheme and validate_certs from CONSUL_HTTP_ADDR / CONSUL_HTTP_SSL_VERIFY.
+
+    Explicit options win over the environment, which wins over the defaults, as with the consul CLI.
+    """
+    resolved = dict(params)
+    addr = os.environ.get("CONSUL_HTTP_ADDR")
+    if addr and not (params.get("host") or params.get("port")):
+        parsed = urlparse(addr if "://" in addr else "//" + addr)
+        if parsed.scheme not in ("", "http", "https"):
+            raise ConsulError(
+                "CONSUL_HTTP_ADDR=%s: only http:// and https:// addresses are supported" % addr
+            )
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ConsulError("CONSUL_HTTP_ADDR=%s: the port is not a number" % addr)
+        resolved["host"] = parsed.hostname
+        resolved["port"] = port
+        if parsed.scheme and not params.get("scheme"):
+            resolved["scheme"] = parsed.scheme
+    resolved["host"] = resolved.get("host") or DEFAULT_HOST
+    resolved["scheme"] = resolved.get("scheme") or "http"
+    resolved["port"] = resolved.get("port") or DEFAULT_PORTS[resolved["scheme"]]
+    if resolved.get("validate_certs") is None:
+        from_env = _bool_from_env("CONSUL_HTTP_SSL_VERIFY")
+        resolved["validate_certs"] = True if from_env is None else from_env
+    if resolved.get("request_timeout") is None:
+        resolved["request_timeout"] = CONNECTION_ARGUMENT_SPEC["request_timeout"]["default"]
+    if bool(resolved.get("client_key")) and not resolved.get("client_cert"):
+        raise ConsulError("client_key is set but client_cert is not: both are needed for a client certificate")
+    return resolved
+
+
+class ConsulClient:
+    """Thin, error-translating wrapper around py-consul's ``consul.Consul``."""
+
+    def __init__(self, params):
+        if not HAS_CONSUL:
+            raise ConsulError("the %s Python library is required" % CONSUL_LIBRARY)
+        conn = resolve_connection(params)
+        self.url = "%s://%s:%s" % (conn["scheme"], conn["host"], conn["port"])
+        self.datacenter = conn.get("datacenter")
+        self.timeout = conn["request_timeout"]
+        self.has_token = bool(conn.get("token"))
+        verify = conn["validate_certs"]
+        if verify and conn.get("ca_path"):
+            verify = conn["ca_path"]
+        cert = None
+        if conn.get("client_cert"):
+            cert = (conn["client_cert"], conn["client_key"]) if conn.get("client_key") else conn["client_cert"]
+        self.api = consul.Consul(
+            host=conn["host"],
+            port=conn["port"],
+            scheme=conn["scheme"],
+            verify=verify,
+            cert=cert,
+            dc=self.datacenter,
+            connections_timeout=self.timeout,
+        )
+        # py-consul lets CONSUL_HTTP_TOKEN override an explicit token; the option must win.
+        self.api.token = conn.get("token")
+
+    def call(self, what, function, *args, **kwargs):
+        """Run one py-consul call; translate every failure into a ConsulError about ``what``."""
+        try:
+            return function(*args, **kwargs)
+        except ACLPermissionDenied as exc:
+            hint = "the token lacks the permission" if self.has_token else "no token was given (option token or CONSUL_HTTP_TOKEN)"
+            raise ConsulError("Consul denied %s at %s (HTTP 403, ACL): %s. %s" % (what, self.url, hint, str(exc).strip()))
+        except (BadRequest, ClientError) as exc:
+            raise ConsulError("Consul rejected %s at %s: %s" % (what, self.url, str(exc).strip()))
+        except ConsulException as exc:
+            raise ConsulError("Consul failed %s at %s: %s" % (what, self.url, str(exc).strip()))
+        except requests.exceptions.SSLError as exc:
+            raise ConsulError(
+                "TLS verification failed talking to the Consul agent at %s: %s. Set ca_path to the CA that "
+                "signed the agent's certificate (or validate_certs: false, not recommended)" % (self.url, exc)
+            )
+        except requests.exceptions.Timeout:
+            raise ConsulError("the Consul agent at %s did not answer %s within %ss" % (self.url, what, self.timeout))
+        except requests.exceptions.ConnectionError as exc:
+            raise ConsulError("cannot reach the Consul agent at %s for %s: %s" % (self.url, what, _root_cause(exc)))
+
+    # Agent: services and checks ---------------------------------------------------------------
+
+    def agent_services(self):
+        return self.call("reading the agent's services", self.api.agent.services)
+
+    def agent_checks(self):
+        return self.call("reading the agent's checks", self.api.agent.checks)
+
+    def agent_service(self, service_id):
+        """The agent's service ``service_id``, or None."""
+        # not agent.service_definition(): py-consul sends no token with it, which ACLs refuse
+        return self._get("reading service %s" % service_id, "/v1/agent/service/%s" % service_id)
+
+    def register_service(self, registration):
+        reg = dict(registration)
+        checks = reg.pop("Checks", [])
+        self.call(
+            "registering service %s" % reg["ID"],
+            self.api.agent.service.register,
+            reg["Name"],
+            service_id=reg["ID"],
+            address=reg.get("Address"),
+            port=reg.get("Port"),
+            tags=reg.get("Tags"),
+            meta=reg.get("Meta"),
+            weights=reg.get("Weights"),
+            enable_tag_override=reg.get("EnableTagOverride", False),
+            check=checks[0] if checks else None,
+            extra_checks=checks[1:],
+            # not replace_existing_checks: that would also delete consul_check's checks bound to the
+            # service; the modules deregister the inline checks a definition dropped themselves.
+        )
+
+    def deregister_service(self, service_id):
+        self.call("deregistering service %s" % service_id, self.api.agent.service.deregister, service_id)
+
+    def register_check(self, registration):
+        reg = dict(registration)
+        name = reg.pop("Name")
+        reg["ID"] = reg.pop("CheckID")
+        self.call(
+            "registering check %s" % reg["ID"],
+            self.api.agent.check.register,
+            name,
+            check=reg,
+        )
+
+    def deregister_check(self, check_id):
+        self.call("deregistering check %s" % check_id, self.api.agent.check.deregister, check_id)
+
+    # Health -----------------------------------------------------------------------------------
+
+    def healthy_instances(self, service, tags=None, datacenter=None, near=None, node_meta=None, passing=True):
+        """Instances of ``service`` from /v1/health/service in one request (Consul filters by health)."""
+        params = [("passing", "1")] if passing else []
+        for tag in tags or []:
+            params.append(("tag", tag))
+        dc = datacenter or self.datacenter
+        if dc:
+            params.append(("dc", dc))
+        if near:
+            params.append(("near", near))
+        for key, value in sorted((node_meta or {}).items()):
+            params.append(("node-meta", "%s:%s" % (key, value)))
+        return self._get("reading the health of service %s" % service, "/v1/health/service/%s" % service, params) or []
+
+    # Prepared queries -------------------------------------------------------------------------
+
+    def prepared_queries(self):
+        return self._get("listing prepared queries", "/v1/query", self._dc_params()) or []
+
+    def create_prepared_query(self, definition):
+        return self._query_write("creating prepared query %s" % definition["Name"], "POST", "/v1/query", definition)
+
+    def update_prepared_query(self, query_id, definition):
+        return self._query_write(
+            "updating prepared query %s" % definition["Name"], "PUT", "/v1/query/%s" % query_id, definition
+        )
+
+    def delete_prepared_query(self, query_id):
+        self.call("deleting prepared query %s" % query_id, self.api.query.delete, query_id, dc=self.datacenter)
+
+    def _dc_params(self):
+        return [("dc", self.datacenter)] if self.datacenter else []
+
+    def _get(self, what, path, params=None):
+        """GET a JSON document (None on 404) with the client's token."""
+        return self.call(what, self.api.http.get, CB.json(), path, params=params, headers=self.api.prepare_headers())
+
+    def _query_write(self, what, method, path, definition):
+        params = self._dc_params()
+        # POST answers {"ID": ...}; PUT answers with an empty body
+        send, callback = (self.api.http.post, CB.json()) if method == "POST" else (self.api.http.put, CB.boolean())
+        return self.call(
+            what, send, callback, path, params=params, data=json.dumps(definition), headers=self.api.prepare_headers()
+        )
+
+
+def _root_cause(exc):
+    """The innermost reason of a requests connection error ('Connection refused', ...)."""
+    seen = exc
+    while getattr(seen, "__context__", None) is not None or getattr(seen, "reason", None) is not None:
+        nxt = getattr(seen, "reason", None) or seen.__context__
+        if nxt is seen or not isinstance(nxt, BaseException):
+            break
+        seen = nxt
+    text = str(seen)
+    return text.split("] ", 1)[-1] if "] " in text else text
+
+
+def client_from_module(module):
+    """A ConsulClient for an AnsibleModule, failing the module with a clear message when impossible."""
+    from ansible.module_utils.basic import missing_required_lib
+
+    if not HAS_CONSUL:
+        module.fail_json(msg=missing_required_lib(CONSUL_LIBRARY), exception=CONSUL_IMPORT_ERROR)
+    try:
+        return ConsulClient(module.params)
+    except ConsulError as exc:
+        module.fail_json(msg=str(exc))

@@ -1,0 +1,214 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consul_service
+short_description: Register or deregister a Consul agent service with its health checks
+version_added: 0.1.0
+description:
+  - Registers a service on a Consul agent together with its health checks, or deregisters it.
+  - Register services on the agent of the host the service runs on; services registered on a
+    server agent leave DNS whenever that server is down.
+  - The check options and their rules are those of M(discovery.consul_dns.consul_check).
+  - To register many services in one task, use M(discovery.consul_dns.consul_services).
+extends_documentation_fragment:
+  - discovery.consul_dns.connection
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change without registering anything.
+  diff_mode:
+    support: full
+    description: Shows the service, and its checks' readable fields and fingerprints, before and after.
+options:
+  state:
+    description: Whether the service should be registered.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description: Service name; DNS answers it as C(<name>.service.<domain>). Required with O(state=present).
+    type: str
+  id:
+    description: Unique ID of this instance on the agent. Defaults to O(name).
+    type: str
+    aliases: [service_id]
+  address:
+    description:
+      - Address DNS returns for this instance. Empty means the node's address.
+      - A host name inside the Consul domain (C(web.service.<domain>)) makes this service an alias
+        that Consul answers with a CNAME plus the healthy addresses of the target.
+    type: str
+  service_port:
+    description: Port of this instance, answered in SRV records.
+    type: int
+  tags:
+    description: Tags of this instance, in order (C(<tag>.<name>.service.<domain>) in DNS).
+    type: list
+    elements: str
+    default: []
+  meta:
+    description:
+      - Service metadata. Keys of up to 128 letters, digits, C(_) or C(-), not starting with C(consul-);
+        values of up to 512 characters. The key C(consul_dns_set) is reserved.
+    type: dict
+    default: {}
+  enable_tag_override:
+    description: Let tags be changed in the catalog without the agent reverting them.
+    type: bool
+    default: false
+  weights:
+    description: DNS SRV weights of this instance when passing and when warning.
+    type: dict
+    suboptions:
+      passing:
+        description: Weight while all checks pass.
+        type: int
+        default: 1
+      warning:
+        description: Weight while a check warns.
+        type: int
+        default: 1
+  checks:
+    description:
+      - Health checks of this instance. Each is a dictionary with the options of
+        M(discovery.consul_dns.consul_check) (except O(discovery.consul_dns.consul_check#module:service_id),
+        O(discovery.consul_dns.consul_check#module:state) and the connection options).
+      - Checks the definition no longer lists are removed; checks registered separately with
+        M(discovery.consul_dns.consul_check) are left alone.
+    type: list
+    elements: dict
+    default: []
+notes:
+  - Consul cannot return check definitions; checks are compared by fingerprint, see
+    M(discovery.consul_dns.consul_check). An unchanged run reports C(changed=false) and does not
+    touch the agent, so check states are kept.
+seealso:
+  - module: discovery.consul_dns.consul_check
+  - module: discovery.consul_dns.consul_services
+author:
+  - discovery.consul_dns maintainers
+"""
+
+EXAMPLES = r"""
+# The seed's web01, 1:1 (consul.d/web.json): a TCP check every second, 3 to pass, 3 to fail.
+- name: Register web01
+  discovery.consul_dns.consul_service:
+    id: web01
+    name: web
+    address: 10.1.88.84
+    tags: [rails]
+    checks:
+      - name: SSH
+        tcp: 10.1.88.84:22
+        interval: 1s
+        timeout: 1s
+        success_before_passing: 3
+        failures_before_critical: 3
+
+- name: An alias answered by Consul with a CNAME to the healthy web instances
+  discovery.consul_dns.consul_service:
+    name: www
+    address: web.service.zhangeamon.com
+
+- name: Set the connection once for every module of the collection
+  module_defaults:
+    group/discovery.consul_dns.consul:
+      host: 127.0.0.1
+      token: "{{ consul_services_token }}"
+  block:
+    - name: Deregister web02
+      discovery.consul_dns.consul_service:
+        id: web02
+        state: absent
+"""
+
+RETURN = r"""
+service_id:
+  description: ID of the service.
+  returned: always
+  type: str
+  sample: web01
+service:
+  description: The normalised registration (Consul's field names), checks without their notes marker.
+  returned: when O(state=present)
+  type: dict
+  sample: {"ID": "web01", "Name": "web", "Address": "10.1.88.84", "Port": 0, "Tags": ["rails"], "Meta": {},
+           "Weights": {"Passing": 1, "Warning": 1}, "EnableTagOverride": false,
+           "Checks": [{"CheckID": "service:web01", "Name": "SSH", "TCP": "10.1.88.84:22", "Interval": "1s",
+                       "Timeout": "1s", "SuccessBeforePassing": 3, "FailuresBeforeCritical": 3}]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConsulError,
+    client_from_module,
+)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import (
+    SERVICE_OPTIONS,
+    DefinitionError,
+    desired_service_state,
+    dropped_check_ids,
+    normalize_service,
+    observed_service_state,
+    service_to_send,
+)
+
+
+def main():
+    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
+    argument_spec.update(SERVICE_OPTIONS)
+    argument_spec.update(
+        name=dict(type="str"),  # not required: an ID alone is enough to deregister
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ("name",))],
+        required_one_of=[("name", "id")],
+        supports_check_mode=True,
+    )
+    params = module.params
+
+    registration = None
+    if params["state"] == "present":
+        try:
+            registration = normalize_service(params)
+        except DefinitionError as exc:
+            module.fail_json(msg=str(exc))
+    service_id = registration["ID"] if registration else params["id"] or params["name"]
+
+    client = client_from_module(module)
+    try:
+        current = client.agent_service(service_id)
+        before = observed_service_state(current, client.agent_checks()) if current else None
+        after = desired_service_state(registration) if registration else None
+        changed = before != after
+        if changed and not module.check_mode:
+            if registration:
+                client.register_service(service_to_send(registration))
+                for check_id in dropped_check_ids(before, after):
+                    client.deregister_check(check_id)
+            else:
+                client.deregister_service(service_id)
+    except ConsulError as exc:
+        module.fail_json(msg=str(exc))
+
+    result = dict(changed=changed, service_id=service_id)
+    if registration:
+        result["service"] = registration
+    if module._diff:
+        result["diff"] = dict(before=before or {}, after=after or {})
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Shared by unit and integration tests: make this checkout importable as discovery.consul_dns."""
+
+import os
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _collections_root():
+    """A folder holding ansible_collections/discovery/consul_dns -> this checkout."""
+    parts = REPO.split(os.sep)
+    if parts[-3:-2] == ["ansible_collections"]:
+        return os.sep.join(parts[:-3])
+    root = os.path.join(tempfile.gettempdir(), "consul_dns-collections-%d" % os.getuid())
+    link = os.path.join(root, "ansible_collections", "discovery", "consul_dns")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.realpath(link) != REPO:
+        tmp = link + ".%d" % os.getpid()
+        os.symlink(REPO, tmp)
+        os.replace(tmp, link)
+    return root
+
+
+COLLECTIONS_ROOT = _collections_root()
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_ROOT
+if COLLECTIONS_ROOT not in sys.path:
+    sys.path.insert(0, COLLECTIONS_ROOT)

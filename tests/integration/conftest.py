@@ -1,0 +1,95 @@
+import http.server
+import os
+import threading
+import time
+
+import pytest
+
+from harness import CONSUL_BIN, ConsulAgent
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.access(CONSUL_BIN, os.X_OK):
+        raise pytest.UsageError("no consul binary at %s: run tests/setup-host.sh first" % CONSUL_BIN)
+
+
+def _agent(name, **kwargs):
+    agent = ConsulAgent(name, **kwargs).start()
+    yield agent
+    agent.stop()
+
+
+@pytest.fixture(scope="session")
+def agent():
+    """A plain single-node Consul 1.8.7 agent (-dev) on loopback."""
+    yield from _agent("it-plain")
+
+
+@pytest.fixture(scope="session")
+def quiet_agent():
+    """An agent no test leaves failing node checks on."""
+    yield from _agent("it-quiet")
+
+
+@pytest.fixture(scope="session")
+def acl_agent():
+    """ACLs on, default deny; its master token is the only way in."""
+    yield from _agent("it-acl", acl=True)
+
+
+@pytest.fixture(scope="session")
+def tls_agent():
+    """HTTPS only, with a CA made by the harness and client certificates required."""
+    yield from _agent("it-tls", tls=True)
+
+
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+class Listener:
+    """A real HTTP (and so TCP) listener on a loopback address, startable and stoppable."""
+
+    def __init__(self, address="127.0.0.1"):
+        self.address = address
+        self.server = http.server.ThreadingHTTPServer((address, 0), _Quiet)
+        self.port = self.server.server_address[1]
+        self.thread = None
+
+    def start(self):
+        if self.server is None:
+            self.server = http.server.ThreadingHTTPServer((self.address, self.port), _Quiet)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture
+def listener():
+    started = Listener().start()
+    yield started
+    started.stop()
+
+
+def wait_for(predicate, timeout=15, interval=0.2, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))

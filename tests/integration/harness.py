@@ -1,0 +1,243 @@
+"""Real Consul agents on loopback for the integration tests, and a way to run the collection's
+modules and playbooks through real Ansible.
+
+Every agent started here sets disable_update_check: without it even `consul agent -dev` calls
+HashiCorp's update service, and no traffic may leave this machine.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import requests
+
+CONSUL_BIN = os.environ.get("CONSUL_BIN", "/var/cache/discovery-consul-dns/bin/consul")
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def free_udp_tcp_port():
+    """A port free for both TCP and UDP (Consul's DNS listens on both)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port for TCP and UDP")
+
+
+class ConsulAgent:
+    """One `consul agent -dev` (a single-node server) on 127.0.0.1 with free ports."""
+
+    def __init__(self, name, acl=False, tls=False, extra_hcl=""):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="consul-it-%s-" % name)
+        self.ports = dict(
+            http=free_port(), dns=free_udp_tcp_port(), serf_lan=free_port(), serf_wan=free_port(), server=free_port()
+        )
+        self.master_token = str(uuid.uuid4()) if acl else None
+        self.tls = make_tls_material(self.dir) if tls else None
+        self.scheme = "https" if tls else "http"
+        self.url = "%s://127.0.0.1:%d" % (self.scheme, self.ports["http"])
+        self.process = None
+        self.extra_hcl = extra_hcl
+
+    def config(self):
+        ports = dict(self.ports)
+        lines = [
+            "disable_update_check = true",
+            'node_name = "%s"' % self.name,
+            'bind_addr = "127.0.0.1"',
+            'client_addr = "127.0.0.1"',
+            'data_dir = "%s/data"' % self.dir,
+            # API registrations count as remote in Consul 1.8: enable_local_script_checks is not enough.
+            # Safe here: the agent listens on loopback only and lives as long as the test session.
+            "enable_script_checks = true",
+            "dns_config { udp_answer_limit = 10 }",
+        ]
+        if self.tls:
+            ports["https"] = ports.pop("http")
+            ports["http"] = -1
+            lines += [
+                'ca_file = "%s"' % self.tls["ca"],
+                'cert_file = "%s"' % self.tls["server_cert"],
+                'key_file = "%s"' % self.tls["server_key"],
+                "verify_incoming_https = true",
+            ]
+        if self.master_token:
+            lines.append(
+                'acl { enabled = true\n default_policy = "deny"\n down_policy = "extend-cache"\n'
+                ' tokens { master = "%s"\n agent = "%s" } }' % (self.master_token, self.master_token)
+            )
+        ports["grpc"] = -1
+        lines.append("ports { %s }" % " ".join("%s = %d" % kv for kv in sorted(ports.items())))
+        lines.append(self.extra_hcl)
+        return "\n".join(lines) + "\n"
+
+    def start(self):
+        config = os.path.join(self.dir, "agent.hcl")
+        with open(config, "w") as handle:
+            handle.write(self.config())
+        self.log = open(os.path.join(self.dir, "agent.log"), "w")
+        self.process = subprocess.Popen(
+            [CONSUL_BIN, "agent", "-dev", "-config-file", config], stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.wait_ready()
+        return self
+
+    def session(self):
+        session = requests.Session()
+        if self.tls:
+            session.verify = self.tls["ca"]
+            session.cert = (self.tls["client_cert"], self.tls["client_key"])
+        if self.master_token:
+            session.headers["X-Consul-Token"] = self.master_token
+        return session
+
+    def api(self, method, path, **kwargs):
+        response = self.session().request(method, self.url + path, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("consul agent %s exited: see %s/agent.log" % (self.name, self.dir))
+            try:
+                if self.api("GET", "/v1/status/leader") and self.api("GET", "/v1/agent/self") and \
+                        self.api("GET", "/v1/catalog/node/%s" % self.name):
+                    return
+            except requests.RequestException as exc:
+                last = exc
+            time.sleep(0.2)
+        raise RuntimeError("consul agent %s not ready after %ss: %s" % (self.name, timeout, last))
+
+    def connection(self):
+        """Module options that reach this agent."""
+        options = dict(host="127.0.0.1", port=self.ports["http"], scheme=self.scheme)
+        if self.master_token:
+            options["token"] = self.master_token
+        if self.tls:
+            options.update(ca_path=self.tls["ca"], client_cert=self.tls["client_cert"], client_key=self.tls["client_key"])
+        return options
+
+    def snapshot(self):
+        """Services and checks of the agent, to show that a refused input changed nothing."""
+        return self.api("GET", "/v1/agent/services"), self.api("GET", "/v1/agent/checks")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def make_tls_material(directory):
+    """A throw-away CA, a server certificate for 127.0.0.1 and a client certificate."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=directory)
+
+    paths = dict(
+        ca=os.path.join(directory, "ca.pem"),
+        server_cert=os.path.join(directory, "server.pem"),
+        server_key=os.path.join(directory, "server-key.pem"),
+        client_cert=os.path.join(directory, "client.pem"),
+        client_key=os.path.join(directory, "client-key.pem"),
+    )
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=consul-it-ca",
+        "-keyout", "ca-key.pem", "-out", "ca.pem")
+    for who, cn in (("server", "server.dc1.consul"), ("client", "client.dc1.consul")):
+        with open(os.path.join(directory, who + ".ext"), "w") as ext:
+            ext.write("subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n" % cn)
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=%s" % cn, "-keyout", who + "-key.pem", "-out", who + ".csr")
+        run("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+            "-days", "2", "-extfile", who + ".ext", "-out", who + ".pem")
+    return paths
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_DEPRECATION_WARNINGS="false",
+        ANSIBLE_NOCOLOR="1",
+    )
+    for name in ("CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", "CONSUL_CACERT", "CONSUL_CLIENT_CERT",
+                 "CONSUL_CLIENT_KEY", "CONSUL_HTTP_SSL_VERIFY"):
+        env.pop(name, None)
+    env.update(extra or {})
+    return env
+
+
+def run_module(module, args, check=False, diff=False, env=None):
+    """Run discovery.consul_dns.<module> once through `ansible` on localhost; its result dict."""
+    cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+           "-m", "discovery.consul_dns." + module, "-a", json.dumps(args)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True,
+        env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
+    )
+    try:
+        output = json.loads(proc.stdout)
+        result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("ansible did not return a result (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+    return ModuleResult(result)
+
+
+class ModuleResult(dict):
+    """A module's result whose failure shows its message when a test reads ``changed``."""
+
+    def __getitem__(self, key):
+        if key == "changed" and self.get("failed"):
+            raise AssertionError("the module failed: %s" % self.get("msg"))
+        return dict.__getitem__(self, key)
+
+
+def run_playbook(playbook, extra_vars=None, check=False, verbosity=0, env=None):
+    """Run a playbook on localhost; (returncode, stdout+stderr, stats per host)."""
+    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", playbook]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd.append("--check")
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env))
+    output = proc.stdout + proc.stderr
+    stats = {}
+    in_recap = False
+    for line in output.splitlines():
+        if line.startswith("PLAY RECAP"):
+            in_recap = True
+            continue
+        if in_recap and ":" in line and "ok=" in line:
+            host, counters = line.split(":", 1)
+            stats[host.strip()] = dict((k, int(v)) for k, v in (item.split("=") for item in counters.split()))
+    return proc.returncode, output, stats
