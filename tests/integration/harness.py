@@ -17,6 +17,8 @@ import uuid
 
 import requests
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_PLAYBOOKS = os.path.join(REPO, "playbooks")
 CONSUL_BIN = os.environ.get("CONSUL_BIN", "/var/cache/discovery-consul-dns/bin/consul")
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -99,17 +101,16 @@ class ConsulAgent:
         self.wait_ready()
         return self
 
-    def session(self):
-        session = requests.Session()
-        if self.tls:
-            session.verify = self.tls["ca"]
-            session.cert = (self.tls["client_cert"], self.tls["client_key"])
-        if self.master_token:
-            session.headers["X-Consul-Token"] = self.master_token
-        return session
-
     def api(self, method, path, **kwargs):
-        response = self.session().request(method, self.url + path, timeout=10, **kwargs)
+        """One HTTP API call with the agent's credentials; None for 404 and empty answers."""
+        if self.tls:
+            # per request: a session's verify loses to REQUESTS_CA_BUNDLE from the environment
+            kwargs.update(verify=self.tls["ca"], cert=(self.tls["client_cert"], self.tls["client_key"]))
+        if self.master_token:
+            kwargs["headers"] = {"X-Consul-Token": self.master_token}
+        response = requests.request(method, self.url + path, timeout=10, **kwargs)
+        if response.status_code == 404:
+            return None
         response.raise_for_status()
         return response.json() if response.content else None
 

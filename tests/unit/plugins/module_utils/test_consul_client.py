@@ -1,0 +1,52 @@
+import pytest
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_client as cc
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("CONSUL_HTTP_ADDR", "CONSUL_HTTP_SSL_VERIFY", "CONSUL_HTTP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults():
+    conn = cc.resolve_connection({})
+    assert (conn["scheme"], conn["host"], conn["port"], conn["validate_certs"]) == ("http", "127.0.0.1", 8500, True)
+    assert conn["request_timeout"] == 10.0
+
+
+@pytest.mark.parametrize("addr,expected", [
+    ("10.0.0.5:8500", ("http", "10.0.0.5", 8500)),
+    ("https://consul.example:8501", ("https", "consul.example", 8501)),
+    ("https://consul.example", ("https", "consul.example", 8501)),
+    ("http://[::1]:8500", ("http", "::1", 8500)),
+])
+def test_consul_http_addr(monkeypatch, addr, expected):
+    monkeypatch.setenv("CONSUL_HTTP_ADDR", addr)
+    conn = cc.resolve_connection({})
+    assert (conn["scheme"], conn["host"], conn["port"]) == expected
+
+
+def test_explicit_options_win_over_the_environment(monkeypatch):
+    monkeypatch.setenv("CONSUL_HTTP_ADDR", "https://elsewhere:9999")
+    monkeypatch.setenv("CONSUL_HTTP_SSL_VERIFY", "false")
+    conn = cc.resolve_connection({"host": "127.0.0.1", "validate_certs": True})
+    assert (conn["scheme"], conn["host"], conn["port"], conn["validate_certs"]) == ("http", "127.0.0.1", 8500, True)
+    assert cc.resolve_connection({})["validate_certs"] is False
+
+
+@pytest.mark.parametrize("addr,message", [("unix:///tmp/consul.sock", "only http"), ("host:port", "not a number")])
+def test_bad_consul_http_addr(monkeypatch, addr, message):
+    monkeypatch.setenv("CONSUL_HTTP_ADDR", addr)
+    with pytest.raises(cc.ConsulError, match=message):
+        cc.resolve_connection({})
+
+
+def test_client_key_without_certificate():
+    with pytest.raises(cc.ConsulError, match="client_key is set but client_cert is not"):
+        cc.resolve_connection({"client_key": "/k.pem"})
+
+
+def test_explicit_token_wins_over_environment(monkeypatch):
+    monkeypatch.setenv("CONSUL_HTTP_TOKEN", "from-env")
+    assert cc.ConsulClient({"token": "explicit"}).api.token == "explicit"

@@ -1,0 +1,121 @@
+import pytest
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_definitions as defs
+
+
+@pytest.mark.parametrize("text,ns", [
+    ("1s", 10 ** 9), ("60s", 60 * 10 ** 9), ("1m0s", 60 * 10 ** 9), ("1m30s", 90 * 10 ** 9), ("1500ms", 1500 * 10 ** 6),
+    ("1.5s", 1500 * 10 ** 6), (".5s", 500 * 10 ** 6), ("2h", 7200 * 10 ** 9), ("10us", 10 ** 4), (u"10\u00b5s", 10 ** 4),
+    ("0", 0),
+])
+def test_parse_duration(text, ns):
+    assert defs.parse_duration(text, "interval") == ns
+
+
+@pytest.mark.parametrize("bad", ["", "10", "1x", "s", "1s2", "ten", "-", True, None, 1.5])
+def test_parse_duration_refuses(bad):
+    with pytest.raises(defs.DefinitionError) as err:
+        defs.parse_duration(bad, "interval")
+    assert str(err.value).startswith("interval: ")
+
+
+@pytest.mark.parametrize("ns,text", [
+    (0, "0s"), (10 ** 9, "1s"), (60 * 10 ** 9, "1m0s"), (3600 * 10 ** 9, "1h0m0s"), (1500 * 10 ** 6, "1.5s"),
+    (500 * 10 ** 6, "500ms"), (90 * 10 ** 9, "1m30s"), (1, "1ns"), (1500, "1.5us"),
+])
+def test_format_duration_is_gos(ns, text):
+    assert defs.format_duration(ns) == text
+
+
+def check(**options):
+    params = dict((k, spec.get("default")) for k, spec in defs.CHECK_OPTIONS.items())
+    params.update(options)
+    return params
+
+
+def test_equivalent_definitions_share_a_fingerprint():
+    one = defs.normalize_check(check(check_id="c", tcp="a:1", interval="60s", timeout="1000ms"))
+    two = defs.normalize_check(check(check_id="c", tcp="a:1", interval="1m", timeout="1s"))
+    assert one == two == {"CheckID": "c", "Name": "c", "TCP": "a:1", "Interval": "1m0s", "Timeout": "1s"}
+    assert defs.fingerprint(one) == defs.fingerprint(two)
+    three = defs.normalize_check(check(check_id="c", tcp="a:1", interval="2m", timeout="1s"))
+    assert defs.fingerprint(three) != defs.fingerprint(one)
+
+
+def test_http_options_are_normalised():
+    definition = defs.normalize_check(check(name="h", http="http://x/", interval="5s", method="post",
+                                            header={"A": "1", "B": ["2", "3"]}))
+    assert definition["Method"] == "POST"
+    assert definition["Header"] == {"A": ["1"], "B": ["2", "3"]}
+
+
+@pytest.mark.parametrize("options,message", [
+    (dict(tcp="a:1", http="http://a/", interval="1s"), "exactly one check type"),
+    (dict(ttl="1s", interval="1s"), "interval cannot be used with ttl"),
+    (dict(grpc="a:1"), "interval is required for grpc"),
+    (dict(ttl="5s", method="GET"), "method is only valid for http"),
+    (dict(tcp="a:1", interval="1s", shell="/bin/sh"), "shell is only valid for docker"),
+    (dict(docker_container_id="c", interval="1s"), "docker check needs args"),
+    (dict(tcp="a:1", interval="0.5s"), "interval must be at least 1s"),
+    (dict(tcp="a:1", interval="1s", deregister_critical_service_after="1m"), "needs a check bound to a service"),
+])
+def test_invalid_check_combinations(options, message):
+    with pytest.raises(defs.DefinitionError) as err:
+        defs.normalize_check(check(check_id="c", **options), where="checks[2]: ")
+    assert message in str(err.value)
+    assert str(err.value).startswith("checks[2]: ")
+
+
+def test_notes_marker_round_trip():
+    definition = defs.normalize_check(check(check_id="c", ttl="5s", notes="line one\nline two"))
+    sent = defs.with_fingerprint(definition, standalone=True)
+    notes, token = defs.split_notes(sent["Notes"])
+    assert notes == "line one\nline two"
+    assert token == "check:" + defs.fingerprint(definition)
+    assert defs.split_notes("someone else's notes") == ("someone else's notes", None)
+    assert defs.split_notes(None) == ("", None)
+
+
+def service(**options):
+    params = dict((k, spec.get("default")) for k, spec in defs.SERVICE_OPTIONS.items())
+    params.update(options)
+    return params
+
+
+def test_service_defaults_match_what_consul_fills_in():
+    registration = defs.normalize_service(service(name="web", checks=[dict(tcp="a:1", interval="1s")]))
+    assert registration["Checks"][0]["CheckID"] == "service:web"
+    assert registration["Checks"][0]["Name"] == "Service 'web' check"
+    agent_service = {"ID": "web", "Service": "web", "Tags": [], "Meta": {}, "Port": 0, "Address": "",
+                     "Weights": {"Passing": 1, "Warning": 1}, "EnableTagOverride": False, "ContentHash": "x"}
+    agent_checks = {"service:web": {"CheckID": "service:web", "Name": "Service 'web' check", "Type": "tcp",
+                                    "ServiceID": "web", "Notes": defs.with_fingerprint(registration["Checks"][0])["Notes"]}}
+    assert defs.observed_service_state(agent_service, agent_checks) == defs.desired_service_state(registration)
+
+
+def test_several_checks_get_numbered_ids_and_standalone_checks_are_not_owned():
+    registration = defs.normalize_service(service(name="web", checks=[dict(ttl="5s"), dict(ttl="9s")]))
+    assert [c["CheckID"] for c in registration["Checks"]] == ["service:web:1", "service:web:2"]
+    standalone = {"CheckID": "extra", "ServiceID": "web", "Notes": "[consul_dns:check:0123456789abcdef]"}
+    inline = {"CheckID": "service:web:3", "ServiceID": "web", "Notes": "[consul_dns:0123456789abcdef]"}
+    assert defs.is_standalone(standalone) and not defs.is_standalone(inline)
+    observed = defs.observed_service_state({"ID": "web", "Service": "web"}, {"extra": standalone, "service:web:3": inline})
+    assert [c["CheckID"] for c in observed["Checks"]] == ["service:web:3"]
+    assert defs.dropped_check_ids(observed, defs.desired_service_state(registration)) == ["service:web:3"]
+
+
+def test_set_marker_and_meta_rules():
+    assert defs.normalize_service(service(name="a"), set_name="s1")["Meta"] == {"consul_dns_set": "s1"}
+    with pytest.raises(defs.DefinitionError, match="reserved"):
+        defs.normalize_service(service(name="a", meta={"consul_dns_set": "x"}))
+    with pytest.raises(defs.DefinitionError, match="'consul-x' is invalid"):
+        defs.normalize_service(service(name="a", meta={"consul-x": "1"}))
+    with pytest.raises(defs.DefinitionError, match="512"):
+        defs.normalize_service(service(name="a", meta={"k": "v" * 513}))
+    assert defs.normalize_service(service(name="a", meta={"n": 5}))["Meta"] == {"n": "5"}
+
+
+def test_validate_options_names_the_element():
+    with pytest.raises(defs.DefinitionError) as err:
+        defs.validate_options(defs.CHECK_OPTIONS, {"tcp": "a:1", "colour": "red"}, "services[3]: checks[0]: ")
+    assert str(err.value).startswith("services[3]: checks[0]: ") and "colour" in str(err.value)
