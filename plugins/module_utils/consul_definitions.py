@@ -53,7 +53,7 @@ CHECK_OPTIONS = dict(
     alias_node=dict(type="str"),
     interval=dict(type="str"),
     timeout=dict(type="str"),
-    success_before_passing=dict(type="int", default=0),
+    success_before_passing=dict(type="int", default=0, no_log=False),
     failures_before_critical=dict(type="int", default=0),
     deregister_critical_service_after=dict(type="str"),
 )
@@ -69,7 +69,7 @@ SERVICE_OPTIONS = dict(
     enable_tag_override=dict(type="bool", default=False),
     weights=dict(
         type="dict",
-        options=dict(passing=dict(type="int", default=1), warning=dict(type="int", default=1)),
+        options=dict(passing=dict(type="int", default=1, no_log=False), warning=dict(type="int", default=1)),
     ),
     checks=dict(type="list", elements="dict", default=[]),
 )

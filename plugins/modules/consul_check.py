@@ -141,7 +141,7 @@ seealso:
     description: Check definitions and their fields.
     link: https://developer.hashicorp.com/consul/api-docs/agent/check
 author:
-  - discovery.consul_dns maintainers
+  - discovery.consul_dns maintainers (@discovery)
 """
 
 EXAMPLES = r"""

@@ -93,7 +93,7 @@ seealso:
   - module: discovery.consul_dns.consul_check
   - module: discovery.consul_dns.consul_services
 author:
-  - discovery.consul_dns maintainers
+  - discovery.consul_dns maintainers (@discovery)
 """
 
 EXAMPLES = r"""

@@ -53,7 +53,7 @@ notes:
 seealso:
   - module: discovery.consul_dns.consul_service
 author:
-  - discovery.consul_dns maintainers
+  - discovery.consul_dns maintainers (@discovery)
 """
 
 EXAMPLES = r"""

@@ -31,7 +31,7 @@ def free_port():
 
 def free_udp_tcp_port():
     """A port free for both TCP and UDP (Consul's DNS listens on both)."""
-    for _ in range(50):
+    for _attempt in range(50):
         port = free_port()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             try:
@@ -201,7 +201,7 @@ def run_module(module, args, check=False, diff=False, env=None):
     if diff:
         cmd.append("--diff")
     proc = subprocess.run(
-        cmd, capture_output=True, text=True,
+        cmd, capture_output=True, text=True, check=False,
         env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
     )
     try:
@@ -230,7 +230,7 @@ def run_playbook(playbook, extra_vars=None, check=False, verbosity=0, env=None):
         cmd.append("--check")
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env))
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=ansible_env(env))
     output = proc.stdout + proc.stderr
     stats = {}
     in_recap = False
