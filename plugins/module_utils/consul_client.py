@@ -201,7 +201,8 @@ class ConsulClient:
     # Health -----------------------------------------------------------------------------------
 
     def healthy_instances(self, service, tags=None, datacenter=None, near=None, node_meta=None, passing=True):
-        """Instances of ``service`` from /v1/health/service in one request (Consul filters by health)."""
+        """Healthy instances of ``service`` in one request: all checks passing, or with ``passing=False``
+        passing or warning (never critical)."""
         params = [("passing", "1")] if passing else []
         for tag in tags or []:
             params.append(("tag", tag))
@@ -212,7 +213,11 @@ class ConsulClient:
             params.append(("near", near))
         for key, value in sorted((node_meta or {}).items()):
             params.append(("node-meta", "%s:%s" % (key, value)))
-        return self._get("reading the health of service %s" % service, "/v1/health/service/%s" % service, params) or []
+        entries = self._get("reading the health of service %s" % service, "/v1/health/service/%s" % service, params) or []
+        if passing:
+            return entries
+        # without ?passing Consul returns critical instances too; warning ones are what passing=False adds
+        return [e for e in entries if all(c.get("Status") != "critical" for c in e.get("Checks") or [])]
 
     # Prepared queries -------------------------------------------------------------------------
 

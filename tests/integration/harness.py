@@ -69,7 +69,8 @@ class ConsulAgent:
             # API registrations count as remote in Consul 1.8: enable_local_script_checks is not enough.
             # Safe here: the agent listens on loopback only and lives as long as the test session.
             "enable_script_checks = true",
-            "dns_config { udp_answer_limit = 10 }",
+            # only_passing as the role sets it: DNS and the HTTP API agree on what is healthy
+            "dns_config { udp_answer_limit = 10\n only_passing = true }",
         ]
         if self.tls:
             ports["https"] = ports.pop("http")
@@ -192,10 +193,14 @@ def ansible_env(extra=None):
     return env
 
 
-def run_module(module, args, check=False, diff=False, env=None):
-    """Run discovery.consul_dns.<module> once through `ansible` on localhost; its result dict."""
+def run_module(module, args, check=False, diff=False, env=None, extra_vars=None):
+    """Run a module (discovery.consul_dns.<module> unless a full name) once through `ansible` on
+    localhost; its result dict."""
+    fqcn = module if "." in module else "discovery.consul_dns." + module
     cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-           "-m", "discovery.consul_dns." + module, "-a", json.dumps(args)]
+           "-m", fqcn, "-a", json.dumps(args)]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
     if check:
         cmd.append("--check")
     if diff:
@@ -209,7 +214,9 @@ def run_module(module, args, check=False, diff=False, env=None):
         result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
     except (ValueError, KeyError, IndexError):
         raise AssertionError("ansible did not return a result (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
-    return ModuleResult(result)
+    result = ModuleResult(result)
+    result.stderr = proc.stderr
+    return result
 
 
 class ModuleResult(dict):

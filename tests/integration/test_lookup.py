@@ -1,0 +1,142 @@
+"""consul_backends against a real Consul 1.8.7 agent, over HTTP and DNS."""
+
+import os
+
+import pytest
+
+from conftest import wait_for
+from harness import REPO, run_module, run_playbook
+
+INSTANCES = [
+    # id, address, port, tags, status
+    ("lb-p1", "127.0.0.51", 81, ["a", "b"], "passing"),
+    ("lb-p2", "", 82, ["a"], "passing"),          # no address of its own: the node's (127.0.0.1)
+    ("lb-w", "127.0.0.53", 83, ["b"], "warning"),
+    ("lb-c", "127.0.0.54", 84, ["a", "b"], "critical"),
+]
+
+
+@pytest.fixture(scope="module")
+def backends(agent):
+    for sid, address, port, tags, status in INSTANCES:
+        agent.api("PUT", "/v1/agent/service/register", json=dict(
+            ID=sid, Name="it-lb", Address=address, Port=port, Tags=tags, Meta={"id": sid},
+            Check=dict(CheckID="ttl:" + sid, TTL="10m", Status=status)))
+    wait_for(lambda: len(agent.api("GET", "/v1/health/service/it-lb?passing=1") or []) == 2, what="two passing")
+    yield agent
+    for sid, *_rest in INSTANCES:
+        agent.api("PUT", "/v1/agent/service/deregister/" + sid)
+
+
+def lookup(agent, terms, **options):
+    connection = dict(agent.connection())
+    if options.get("via") == "dns":
+        options.setdefault("dns_server", "127.0.0.1")
+        options.setdefault("dns_port", agent.ports["dns"])
+    options = dict(connection, **options)
+    result = run_module(
+        "ansible.builtin.debug",
+        dict(msg="{{ query('discovery.consul_dns.consul_backends', *lookup_terms, **lookup_options) }}"),
+        extra_vars=dict(lookup_terms=terms, lookup_options=options),
+    )
+    if result.get("failed"):
+        raise LookupFailed(result["msg"])
+    return result["msg"], result.get("warnings", [])
+
+
+class LookupFailed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("via", ["http", "dns"])
+def test_passing_instances_only_and_node_address_fallback(backends, via):
+    found, _w = lookup(backends, ["it-lb"], via=via, order="sorted")
+    assert found == ["127.0.0.1", "127.0.0.51"]
+    found, _w = lookup(backends, ["it-lb"], via=via, order="sorted", format="address_port")
+    assert found == ["127.0.0.1:82", "127.0.0.51:81"]
+
+
+def test_both_modes_return_the_same_healthy_set_and_shape(backends):
+    http, _w = lookup(backends, ["it-lb"], via="http", format="dict", order="sorted")
+    dns_, _w = lookup(backends, ["it-lb"], via="dns", format="dict", order="sorted")
+    assert [(b["address"], b["port"], b["datacenter"]) for b in http] == \
+        [(b["address"], b["port"], b["datacenter"]) for b in dns_]
+    assert all(set(b) == {"node", "address", "port", "tags", "meta", "datacenter"} for b in http + dns_)
+    assert http[1] == dict(node=backends.name, address="127.0.0.51", port=81, tags=["a", "b"],
+                           meta={"id": "lb-p1"}, datacenter="dc1")
+    assert dns_[0]["node"] == backends.name  # an instance without an address of its own names its node
+
+
+def test_passing_false_adds_warning_never_critical(backends):
+    found, _w = lookup(backends, ["it-lb"], passing=False, order="sorted")
+    assert found == ["127.0.0.1", "127.0.0.51", "127.0.0.53"]
+
+
+@pytest.mark.parametrize("via", ["http", "dns"])
+def test_tag_filters(backends, via):
+    found, _w = lookup(backends, ["it-lb"], via=via, tag=["b"], order="sorted")
+    assert found == ["127.0.0.51"]
+    found, _w = lookup(backends, ["it-lb"], via=via, tag="a", order="sorted")
+    assert found == ["127.0.0.1", "127.0.0.51"]
+
+
+def test_all_tags_must_match(backends):
+    assert lookup(backends, ["it-lb"], tag=["a", "b"])[0] == ["127.0.0.51"]
+    with pytest.raises(LookupFailed, match="via=dns takes at most one tag"):
+        lookup(backends, ["it-lb"], via="dns", tag=["a", "b"])
+
+
+def test_near_node_meta_and_datacenter(backends):
+    assert sorted(lookup(backends, ["it-lb"], near="_agent")[0]) == ["127.0.0.1", "127.0.0.51"]
+    assert lookup(backends, ["it-lb"], node_meta={"rack": "none"})[0] == []
+    assert sorted(lookup(backends, ["it-lb"], datacenter="dc1")[0]) == ["127.0.0.1", "127.0.0.51"]
+    with pytest.raises(LookupFailed, match="near is only available with via=http"):
+        lookup(backends, ["it-lb"], via="dns", near="_agent")
+    with pytest.raises(LookupFailed, match="No path to datacenter"):
+        lookup(backends, ["it-lb"], datacenter="nowhere")
+
+
+def test_several_terms_flat_or_by_service_and_default(backends):
+    found, _w = lookup(backends, ["it-lb", "it-none"], order="sorted")
+    assert found == ["127.0.0.1", "127.0.0.51"]
+    found, _w = lookup(backends, ["it-lb", "it-none"], order="sorted", by_service=True, default=["fallback:1"])
+    assert found == [{"it-lb": ["127.0.0.1", "127.0.0.51"], "it-none": ["fallback:1"]}]
+
+
+def test_orders(backends):
+    sorted_once = lookup(backends, ["it-lb"], order="sorted")[0]
+    assert sorted_once == sorted(sorted_once)
+    seen = set(tuple(lookup(backends, ["it-lb"], order="shuffle")[0]) for _try in range(8))
+    assert len(seen) == 2, "shuffle should produce both orders of two backends in 8 tries"
+
+
+@pytest.mark.parametrize("via", ["http", "dns"])
+def test_unreachable_consul_fails_clearly_and_follows_ansibles_errors_keyword(via):
+    options = dict(host="127.0.0.1", port=1, request_timeout=1, via=via, dns_server="127.0.0.1", dns_port=1)
+    fake = type("Unreachable", (), dict(connection=lambda self: {}, ports={"dns": 1}))()
+    with pytest.raises(LookupFailed) as err:
+        lookup(fake, ["web"], **options)
+    assert ("cannot reach the Consul agent at http://127.0.0.1:1" if via == "http" else "no DNS answer for web.service.consul.") \
+        in str(err.value)
+    found, warnings = lookup(fake, ["web"], errors="warn", **options)
+    assert found == [] and any("consul_backends: " in w for w in warnings), warnings
+    found, warnings = lookup(fake, ["web"], errors="ignore", **options)
+    assert found == [] and not warnings
+
+
+def test_health_change_is_followed(backends):
+    backends.api("PUT", "/v1/agent/check/fail/ttl:lb-p1")
+    try:
+        wait_for(lambda: lookup(backends, ["it-lb"])[0] == ["127.0.0.1"], what="lb-p1 to leave")
+        wait_for(lambda: lookup(backends, ["it-lb"], via="dns")[0] == ["127.0.0.1"], what="lb-p1 to leave DNS")
+    finally:
+        backends.api("PUT", "/v1/agent/check/pass/ttl:lb-p1")
+    wait_for(lambda: len(lookup(backends, ["it-lb"])[0]) == 2, what="lb-p1 to return")
+
+
+def test_nginx_upstream_template_renders_only_healthy_backends(backends, tmp_path):
+    playbook = os.path.join(REPO, "tests", "integration", "playbooks", "nginx_upstream.yml")
+    dest = tmp_path / "upstream.conf"
+    rc, output, _stats = run_playbook(playbook, dict(dest=str(dest), consul=backends.connection()))
+    assert rc == 0, output
+    assert dest.read_text() == "upstream it-lb {\n    server 127.0.0.1:82;\n    server 127.0.0.51:81;\n}\n"

@@ -1,0 +1,29 @@
+import pytest
+
+from ansible_collections.discovery.consul_dns.plugins.lookup import consul_backends as cb
+
+
+@pytest.mark.parametrize("target,domain,expected", [
+    ("web1.node.bj.zhangeamon.com.", "zhangeamon.com", ("web1", "bj")),
+    ("0a015854.addr.bj.zhangeamon.com.", "zhangeamon.com.", (None, "bj")),
+    ("my.dotted.node.dc1.consul.", "consul", ("my.dotted", "dc1")),
+    ("something.else.example.", "consul", (None, None)),
+])
+def test_parse_srv_target(target, domain, expected):
+    assert cb.parse_srv_target(target, domain) == expected
+
+
+def test_backend_falls_back_to_the_node_address():
+    entry = {"Node": {"Node": "n1", "Address": "10.0.0.1", "Datacenter": "bj"},
+             "Service": {"Address": "", "Port": 8000, "Tags": None, "Meta": None}, "Checks": []}
+    assert cb.backend_from_health_entry(entry) == dict(node="n1", address="10.0.0.1", port=8000, tags=[], meta={},
+                                                       datacenter="bj")
+
+
+def test_formats_and_orders():
+    backends = [dict(address="fd00::2", port=80), dict(address="10.0.0.9", port=81), dict(address="10.0.0.10", port=None)]
+    ordered = cb.LookupModule._ordered(backends, "sorted")
+    assert [b["address"] for b in ordered] == ["10.0.0.10", "10.0.0.9", "fd00::2"]
+    assert cb.LookupModule._formatted(backends[0], "address_port") == "[fd00::2]:80"
+    assert cb.LookupModule._formatted(backends[1], "address") == "10.0.0.9"
+    assert cb.LookupModule._ordered(backends, "consul") is backends
