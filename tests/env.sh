@@ -3,3 +3,10 @@
 export CONSUL_DNS_CACHE=${CONSUL_DNS_CACHE:-/var/cache/discovery-consul-dns}
 export CONSUL_BIN=${CONSUL_BIN:-$CONSUL_DNS_CACHE/bin/consul}
 export VENV=${VENV:-$CONSUL_DNS_CACHE/venv}
+
+# This checkout as the collection discovery.consul_dns, for ansible and molecule run from scripts.
+_consul_dns_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/collections}
+mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery"
+ln -sfn "$_consul_dns_repo" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery/consul_dns"
+export PATH=$VENV/bin:$PATH

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The multi-host lab: podman containers running systemd on one private network, each a separate
+# host with a fixed address. Lab addresses (10.89.50.0/24, molecule: 10.89.60.0/24) and loopback
+# are the only addresses anything in this project sends to; hosts reach Debian's mirror and PyPI
+# through podman's NAT.
+#
+#   lab.sh image        build the Debian 12 systemd image (debootstrap; no registry needed)
+#   lab.sh up           (re)create the network and the hosts of tests/lab/hosts.txt
+#   lab.sh down         remove them
+#   lab.sh network NAME SUBNET   create a network (for molecule), removing an old one first
+#   lab.sh exec HOST CMD...      run a command on a host
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/env.sh
+. "$here/../env.sh"
+
+IMAGE=localhost/cdns-debian12-systemd:latest
+PREFIX=${LAB_PREFIX:-cdns-lab-}
+NETWORK=${LAB_NETWORK:-cdns-lab}
+SUBNET=${LAB_SUBNET:-10.89.50.0/24}
+LABDIR=$CONSUL_DNS_CACHE/lab
+export CONTAINERS_CONF=$LABDIR/containers.conf
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+# podman's stderr goes to a file: conmon, forked by `podman run -d`, would otherwise keep the
+# caller's pipe open forever. Its errors are shown when a command fails, without the known noise.
+podman() {
+  mkdir -p "$LABDIR"
+  if ! command podman "$@" </dev/null 2>"$LABDIR/podman.err"; then
+    grep -v -e "failed to connect to syslog" -e "87-podman-bridge" "$LABDIR/podman.err" >&2 || true
+    return 1
+  fi
+}
+
+containers_conf() {
+  mkdir -p "$LABDIR"
+  # runc (crun cannot run hybrid cgroups here) and ulimits within this VM's hard limits
+  cat >"$CONTAINERS_CONF" <<'CONF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+CONF
+}
+
+image() {
+  containers_conf
+  if podman image exists "$IMAGE"; then
+    log "image $IMAGE exists"
+    return
+  fi
+  local tarball=$LABDIR/debian12-systemd-rootfs.tar rootfs=$LABDIR/rootfs
+  if [[ ! -s $tarball ]]; then
+    local mirror
+    mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    log "debootstrap bookworm from $mirror (about a minute)"
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase \
+      --include=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,curl,ca-certificates,sudo,netcat-openbsd,dnsutils \
+      bookworm "$rootfs" "$mirror" >"$LABDIR/debootstrap.log" 2>&1 || { tail -20 "$LABDIR/debootstrap.log" >&2; exit 1; }
+    # The lab hosts reach the package registries through this machine's network, so they trust the
+    # same CAs (a TLS-intercepting proxy's included); pip is pointed at that bundle by the inventory.
+    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/usr/local/share/ca-certificates/lab-host-bundle.crt"
+    # apt lists stay in the image: without them apt's cache_valid_time skips the update and finds nothing
+    chroot "$rootfs" bash -c '
+      update-ca-certificates >/dev/null 2>&1
+      apt-get update -q >/dev/null; apt-get clean; rm -rf /var/log/*.log /var/cache/debconf/*-old
+      : > /etc/machine-id; rm -f /var/lib/dbus/machine-id
+      echo lab > /etc/hostname
+      printf "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" > /etc/hosts
+      chmod 644 /etc/resolv.conf'
+    tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$rootfs"
+  fi
+  log "importing $IMAGE"
+  podman import --change 'CMD ["/sbin/init"]' --change 'ENV container=podman' --change 'STOPSIGNAL SIGRTMIN+3' \
+    "$tarball" "$IMAGE" >/dev/null
+}
+
+network() {
+  local name=$1 subnet=$2
+  containers_conf
+  podman network rm -f "$name" >/dev/null 2>&1 || true
+  podman network create --subnet "$subnet" "$name" >/dev/null
+}
+
+down() {
+  local ids
+  ids=$(podman ps -a --format '{{.Names}}' | grep "^$PREFIX" || true)
+  if [[ -n $ids ]]; then
+    log "removing $(echo "$ids" | wc -l) hosts ($PREFIX*)"
+    # shellcheck disable=SC2086
+    podman rm -f -t 2 $ids >/dev/null
+  fi
+  podman network rm -f "$NETWORK" >/dev/null 2>&1 || true
+}
+
+up() {
+  image
+  down
+  network "$NETWORK" "$SUBNET"
+  local name address
+  while read -r name address _comment; do
+    [[ -z $name || $name == \#* ]] && continue
+    podman run -d --name "$PREFIX$name" --hostname "$name" --network "$NETWORK" --ip "$address" \
+      --no-hosts --dns=none --systemd=always "$IMAGE" /sbin/init >/dev/null
+  done <"$here/hosts.txt"
+  while read -r name address _comment; do
+    [[ -z $name || $name == \#* ]] && continue
+    for _ in $(seq 1 100); do
+      state=$(podman exec "$PREFIX$name" systemctl is-system-running 2>/dev/null || true)
+      [[ $state == running || $state == degraded ]] && break
+      sleep 0.2
+    done
+    log "$name ($address): systemd $state"
+  done <"$here/hosts.txt"
+}
+
+case ${1:-} in
+  image) image ;;
+  up) up ;;
+  down) down ;;
+  network) network "$2" "$3" ;;
+  exec) shift; host=$1; shift; podman exec "$PREFIX$host" "$@" ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+esac
