@@ -1,0 +1,17 @@
+"""molecule test of the seed topology on podman hosts, as part of the one test run."""
+
+import os
+import subprocess
+
+import pytest
+
+from harness import REPO
+
+
+@pytest.mark.slow
+def test_molecule_default_seed_topology():
+    proc = subprocess.run(["bash", os.path.join(REPO, "tests", "molecule.sh"), "default"],
+                          capture_output=True, text=True, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    assert "successful=6" in output and "failed=0" in output, output[-3000:]
