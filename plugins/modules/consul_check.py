@@ -21,13 +21,7 @@ description:
     M(discovery.consul_dns.consul_service) and M(discovery.consul_dns.consul_services).
 extends_documentation_fragment:
   - discovery.consul_dns.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without registering anything.
-  diff_mode:
-    support: full
-    description: Shows the check's readable fields and fingerprint before and after.
+  - discovery.consul_dns.attributes
 options:
   state:
     description: Whether the check should be registered.

@@ -19,13 +19,7 @@ description:
   - To register many services in one task, use M(discovery.consul_dns.consul_services).
 extends_documentation_fragment:
   - discovery.consul_dns.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without registering anything.
-  diff_mode:
-    support: full
-    description: Shows the service, and its checks' readable fields and fingerprints, before and after.
+  - discovery.consul_dns.attributes
 options:
   state:
     description: Whether the service should be registered.

@@ -19,13 +19,7 @@ description:
   - This is the path for large fleets; 1,000 services fit in one task.
 extends_documentation_fragment:
   - discovery.consul_dns.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without registering anything.
-  diff_mode:
-    support: full
-    description: Shows before and after of the services that change, by ID.
+  - discovery.consul_dns.attributes
 options:
   services:
     description:

@@ -197,18 +197,25 @@ def run_module(module, args, check=False, diff=False, env=None, extra_vars=None)
     """Run a module (discovery.consul_dns.<module> unless a full name) once through `ansible` on
     localhost; its result dict."""
     fqcn = module if "." in module else "discovery.consul_dns." + module
+    extra_vars = dict(extra_vars or {})
+    encoded = json.dumps(args)
+    if len(encoded) > 64 * 1024:
+        # too long for a command line: each argument comes from a variable in an extra-vars file
+        extra_vars["module_args"] = args
+        encoded = json.dumps(dict((key, "{{ module_args[%r] }}" % key) for key in args))
     cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-           "-m", fqcn, "-a", json.dumps(args)]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
+           "-m", fqcn, "-a", encoded]
     if check:
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, check=False,
-        env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
-    )
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump(extra_vars, handle)
+        handle.flush()
+        proc = subprocess.run(
+            cmd + ["-e", "@" + handle.name], capture_output=True, text=True, check=False,
+            env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
+        )
     try:
         output = json.loads(proc.stdout)
         result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]

@@ -239,3 +239,20 @@ def test_seed_playbook_converges_and_second_run_is_unchanged(agent):
     assert stats["localhost"]["changed"] == 0, output
     rc, output, stats = run_playbook(playbook, dict(extra, seed_state="absent"))
     assert rc == 0, output
+
+
+def test_consul_services_takes_a_thousand_services_in_one_task(quiet_agent):
+    """The scale path: 1,000 services with a TCP check each, one task; unchanged re-run; purge."""
+    conn = quiet_agent.connection()
+    services = [dict(id="scale-%04d" % i, name="scale", address="127.0.2.%d" % (i % 250 + 1), service_port=8000 + i,
+                     checks=[dict(tcp="127.0.2.%d:%d" % (i % 250 + 1, 8000 + i), interval="30s", timeout="1s")])
+                for i in range(1000)]
+    args = dict(conn, services=services, set_name="scale", purge=True)
+    result = run_module("consul_services", args)
+    assert len(result["registered"]) == 1000
+    assert len(quiet_agent.api("GET", "/v1/agent/checks")) >= 1000
+    result = run_module("consul_services", args)
+    assert result["changed"] is False and result["unchanged"] == 1000
+    result = run_module("consul_services", dict(conn, services=[], set_name="scale", purge=True))
+    assert len(result["deregistered"]) == 1000
+    assert not [s for s in quiet_agent.api("GET", "/v1/agent/services") if s.startswith("scale-")]
