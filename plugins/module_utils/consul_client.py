@@ -235,6 +235,26 @@ class ConsulClient:
     def delete_prepared_query(self, query_id):
         self.call("deleting prepared query %s" % query_id, self.api.query.delete, query_id, dc=self.datacenter)
 
+    # ACL policies and tokens ------------------------------------------------------------------
+
+    # kind -> (list path, item path)
+    _ACL_PATHS = {"policy": ("/v1/acl/policies", "/v1/acl/policy"), "token": ("/v1/acl/tokens", "/v1/acl/token")}
+
+    def acl_list(self, kind):
+        return self._get("listing ACL %s" % self._ACL_PATHS[kind][0].rsplit("/", 1)[1], self._ACL_PATHS[kind][0]) or []
+
+    def acl_read(self, kind, ident):
+        return self._get("reading ACL %s %s" % (kind, ident), "%s/%s" % (self._ACL_PATHS[kind][1], ident))
+
+    def acl_write(self, kind, definition, ident=None):
+        path = self._ACL_PATHS[kind][1] + ("/%s" % ident if ident else "")
+        return self.call("writing ACL %s %s" % (kind, ident or "(new)"), self.api.http.put, CB.json(), path,
+                         data=json.dumps(definition), headers=self.api.prepare_headers())
+
+    def acl_delete(self, kind, ident):
+        self.call("deleting ACL %s %s" % (kind, ident), self.api.http.delete, CB.boolean(),
+                  "%s/%s" % (self._ACL_PATHS[kind][1], ident), headers=self.api.prepare_headers())
+
     def _dc_params(self):
         return [("dc", self.datacenter)] if self.datacenter else []
 

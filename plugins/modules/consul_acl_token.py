@@ -1,0 +1,149 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consul_acl_token
+short_description: Create, update or delete a Consul ACL token, identified by its description
+version_added: 0.1.0
+description:
+  - Manages an ACL token whose description identifies it (Consul generates token IDs), with its
+    policies and node identities. Needs a token with C(acl = "write") (the management token).
+  - Returns the token's secret. Run the task with C(no_log) so that it never reaches output or logs.
+extends_documentation_fragment:
+  - discovery.consul_dns.connection
+  - discovery.consul_dns.attributes
+options:
+  description:
+    description: Description of the token; unique among tokens, it is how the module finds it again.
+    type: str
+    required: true
+  policies:
+    description: Names of the policies linked to the token.
+    type: list
+    elements: str
+    default: []
+  node_identities:
+    description:
+      - Node identities (Consul 1.8.1 or newer); each grants what an agent on that node needs
+        (C(node) write, C(service_prefix) read).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      node_name:
+        description: The node's name.
+        type: str
+        required: true
+      datacenter:
+        description: The node's datacenter.
+        type: str
+        required: true
+  local:
+    description: Keep the token in this datacenter only.
+    type: bool
+    default: false
+  state:
+    description: Whether the token should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+seealso:
+  - module: discovery.consul_dns.consul_acl_policy
+author:
+  - discovery.consul_dns maintainers (@discovery)
+"""
+
+EXAMPLES = r"""
+- name: An agent token for node web1
+  discovery.consul_dns.consul_acl_token:
+    description: agent token of web1
+    node_identities:
+      - {node_name: web1, datacenter: bj}
+    token: "{{ consul_management_token }}"
+  register: web1_agent_token
+  no_log: true
+"""
+
+RETURN = r"""
+accessor_id:
+  description: Public ID of the token.
+  returned: when O(state=present) and not in check mode for a new token
+  type: str
+  sample: 6a1253d2-1785-24fd-91c2-f8e78c745511
+secret_id:
+  description: The token's secret, what clients send. Sensitive; run the task with C(no_log).
+  returned: when O(state=present) and not in check mode for a new token
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConsulError,
+    client_from_module,
+)
+
+
+def comparable(token):
+    return dict(
+        Description=token.get("Description") or "",
+        Policies=sorted(p["Name"] for p in token.get("Policies") or []),
+        NodeIdentities=sorted(((n["NodeName"], n["Datacenter"]) for n in token.get("NodeIdentities") or [])),
+        Local=bool(token.get("Local")),
+    )
+
+
+def main():
+    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
+    argument_spec.update(
+        description=dict(type="str", required=True),
+        policies=dict(type="list", elements="str", default=[]),
+        node_identities=dict(type="list", elements="dict", default=[], options=dict(
+            node_name=dict(type="str", required=True), datacenter=dict(type="str", required=True))),
+        local=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    desired = dict(
+        Description=params["description"],
+        Policies=[dict(Name=name) for name in params["policies"]],
+        NodeIdentities=[dict(NodeName=n["node_name"], Datacenter=n["datacenter"]) for n in params["node_identities"]],
+        Local=params["local"],
+    )
+    client = client_from_module(module)
+    try:
+        listed = [t for t in client.acl_list("token") if t.get("Description") == params["description"]]
+        if len(listed) > 1:
+            module.fail_json(msg="description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
+                params["description"], len(listed), ", ".join(t["AccessorID"] for t in listed)))
+        current = client.acl_read("token", listed[0]["AccessorID"]) if listed else None
+        before = comparable(current) if current else None
+        after = comparable(desired) if params["state"] == "present" else None
+        changed = before != after
+        token = current
+        if changed and not module.check_mode:
+            if after:
+                token = client.acl_write("token", desired, current["AccessorID"] if current else None)
+            else:
+                client.acl_delete("token", current["AccessorID"])
+    except ConsulError as exc:
+        module.fail_json(msg=str(exc))
+
+    result = dict(changed=changed)
+    if after and token:
+        result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
+    if module._diff:
+        result["diff"] = dict(before=before or {}, after=after or {})
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

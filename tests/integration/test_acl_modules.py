@@ -1,0 +1,64 @@
+"""consul_acl_policy and consul_acl_token against a real Consul 1.8.7 agent with ACLs (default deny)."""
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+from harness import run_module
+
+DNS_RULES = 'node_prefix "" { policy = "read" }\nservice_prefix "" { policy = "read" }\n'
+
+
+def test_policy_lifecycle(acl_agent):
+    conn = acl_agent.connection()
+    args = dict(conn, name="it-dns-read", rules=DNS_RULES, description="DNS")
+    assert run_module("consul_acl_policy", args, check=True)["changed"] is True
+    result = run_module("consul_acl_policy", args)
+    assert result["changed"] is True and result["policy"]["Name"] == "it-dns-read"
+    assert run_module("consul_acl_policy", dict(args, rules="\n" + DNS_RULES + "\n\n"))["changed"] is False
+    result = run_module("consul_acl_policy", dict(args, datacenters=["dc1"]), diff=True)
+    assert result["changed"] is True and result["diff"]["after"]["Datacenters"] == ["dc1"]
+    assert run_module("consul_acl_policy", dict(conn, name="it-dns-read", state="absent"))["changed"] is True
+    assert run_module("consul_acl_policy", dict(conn, name="it-dns-read", state="absent"))["changed"] is False
+
+
+def test_token_lifecycle_and_what_it_grants(acl_agent):
+    conn = acl_agent.connection()
+    run_module("consul_acl_policy", dict(conn, name="it-read", rules=DNS_RULES))
+    args = dict(conn, description="it reader", policies=["it-read"])
+    created = run_module("consul_acl_token", args)
+    assert created["changed"] is True
+    again = run_module("consul_acl_token", args)
+    assert again["changed"] is False and again["secret_id"] == created["secret_id"]
+
+    # the token reads services but cannot register one
+    result = run_module("consul_service", dict(conn, token=created["secret_id"], name="it-denied"))
+    assert result.get("failed") and "HTTP 403" in result["msg"] and "lacks the permission" in result["msg"]
+
+    # a node identity added is a change; the token keeps its secret
+    node_args = dict(args, node_identities=[dict(node_name=acl_agent.name, datacenter="dc1")])
+    updated = run_module("consul_acl_token", node_args, diff=True)
+    assert updated["changed"] is True and updated["secret_id"] == created["secret_id"]
+    assert run_module("consul_acl_token", node_args)["changed"] is False
+    assert run_module("consul_acl_token", dict(conn, description="it reader", state="absent"))["changed"] is True
+
+
+def test_dns_under_default_deny_needs_a_read_token(acl_agent):
+    """What the role relies on: with the DNS policy's token as the agent's default, DNS answers."""
+    conn = acl_agent.connection()
+    run_module("consul_service", dict(conn, name="it-acl-dns", address="127.0.0.61"))
+
+    def answer():
+        query = dns.message.make_query("it-acl-dns.service.consul", dns.rdatatype.A)
+        reply = dns.query.udp(query, "127.0.0.1", port=acl_agent.ports["dns"], timeout=2)
+        return [item.address for rrset in reply.answer for item in rrset]
+
+    assert answer() == []  # anonymous under deny: nothing
+    run_module("consul_acl_policy", dict(conn, name="it-dns", rules=DNS_RULES))
+    token = run_module("consul_acl_token", dict(conn, description="it dns", policies=["it-dns"]))["secret_id"]
+    acl_agent.api("PUT", "/v1/agent/token/default", json=dict(Token=token))
+    try:
+        assert answer() == ["127.0.0.61"]
+    finally:
+        acl_agent.api("PUT", "/v1/agent/token/default", json=dict(Token=""))
+        run_module("consul_service", dict(conn, id="it-acl-dns", state="absent"))
