@@ -6,4 +6,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 bash "$here/setup-host.sh" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 cd "$(dirname "$here")"
-exec "$VENV/bin/python" -m pytest -n 2 "$@"
+exec "$VENV/bin/python" -m pytest -n 2 --dist loadgroup "$@"

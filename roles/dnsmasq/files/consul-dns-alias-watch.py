@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Consul watch handler: keeps a dnsmasq hostsdir file listing the healthy addresses of a service.
+
+Consul runs it (a `service` watch with passingonly) with the passing instances as JSON on stdin.
+dnsmasq re-reads the file by itself, and a `cname=<alias>,<name>` line makes the alias answer a
+CNAME plus these addresses.
+
+While an agent restarts or resyncs, Consul calls watch handlers with empty and then partial lists
+for about half a second. So a list that would remove addresses is never trusted as it is: the
+handler asks the agent for a consistent (leader-confirmed) read and publishes that; when that read
+fails, the file is left as it was. Only a confirmed empty list empties the file (the alias then
+answers its CNAME with no address, never a stale one). Writes are atomic (rename).
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+
+
+def addresses_of(entries):
+    """Sorted unique addresses of /v1/health/service entries (service address, else the node's)."""
+    found = set()
+    for entry in entries or []:
+        address = (entry.get("Service") or {}).get("Address") or (entry.get("Node") or {}).get("Address")
+        if address:
+            found.add(address)
+    return sorted(found)
+
+
+def read_published(path, name):
+    """Addresses currently in the hosts file (None when there is no file)."""
+    try:
+        with open(path) as handle:
+            return sorted(line.split()[0] for line in handle if line.strip() and line.split()[1:2] == [name])
+    except FileNotFoundError:
+        return None
+
+
+def consistent_addresses(http_addr, service, tag, token, timeout=5):
+    """The passing instances as the leader confirms them, or None when the agent cannot say."""
+    params = [("passing", "1"), ("consistent", "")]
+    if tag:
+        params.append(("tag", tag))
+    request = urllib.request.Request(
+        "http://%s/v1/health/service/%s?%s" % (http_addr, urllib.parse.quote(service), urllib.parse.urlencode(params)))
+    if token:
+        request.add_header("X-Consul-Token", token)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return addresses_of(json.load(response))
+    except (OSError, ValueError):
+        return None
+
+
+def publish(path, name, addresses):
+    """Write the hosts file atomically, only when its content changes."""
+    content = "".join("%s %s\n" % (address, name) for address in addresses)
+    try:
+        with open(path) as handle:
+            if handle.read() == content:
+                return False
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".alias-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
+
+
+def decide(offered, published, confirm):
+    """What to publish: the offered list, or the confirmed one when the offer would remove addresses.
+
+    Returns None to leave the file as it is.
+    """
+    if published is not None and not set(published) - set(offered):
+        return offered
+    if published is None and offered:
+        return offered
+    return confirm()
+
+
+def main(argv=None, stdin=sys.stdin):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--file", required=True, help="hosts file in dnsmasq's hostsdir")
+    parser.add_argument("--name", required=True, help="the local name the addresses are published under")
+    parser.add_argument("--service", required=True)
+    parser.add_argument("--tag", default="")
+    parser.add_argument("--http-addr", default="127.0.0.1:8500")
+    args = parser.parse_args(argv)
+
+    raw = stdin.read()
+    try:
+        offered = addresses_of(json.loads(raw) if raw.strip() else [])
+    except ValueError:
+        offered = []
+    published = read_published(args.file, args.name)
+    token = os.environ.get("CONSUL_HTTP_TOKEN", "")
+    chosen = decide(offered, published,
+                    lambda: consistent_addresses(args.http_addr, args.service, args.tag, token))
+    if chosen is not None:
+        publish(args.file, args.name, chosen)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Aliases, round-robin, caching and failover through the dnsmasq forwarder of the lab (tests/lab).
+
+The lab is built and converged once for this module (about 3.5 minutes) and torn down after it.
+Queries go from here (dnspython) and from a lab host (glibc) to the forwarder dns1; only lab
+addresses are asked.
+"""
+
+import collections
+import os
+import subprocess
+import threading
+import time
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import pytest
+
+from harness import REPO, VENV_BIN, ansible_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("podman")]
+
+LAB = os.path.join(REPO, "tests", "lab")
+FORWARDER = "10.89.50.31"
+BACKENDS = {"web1": "10.89.50.21", "web2": "10.89.50.22", "web3": "10.89.50.23"}
+ALL = sorted(BACKENDS.values())
+# the seed's checks: interval 1s, failures_before_critical 3, success_before_passing 3; TTL 0
+LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_ttl + 1 s
+RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
+
+
+def lab_env():
+    return ansible_env(dict(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",
+                            ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"),
+                            PATH=VENV_BIN + os.pathsep + os.environ["PATH"]))
+
+
+def on(host, *command, check=True):
+    return subprocess.run(["podman", "exec", "cdns-lab-" + host] + list(command), capture_output=True, text=True,
+                          check=check, env=lab_env())
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab_sh = os.path.join(LAB, "lab.sh")
+    try:
+        subprocess.run(["bash", lab_sh, "up"], check=True, capture_output=True, env=lab_env())
+        converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"], cwd=LAB,
+                                  capture_output=True, text=True, env=lab_env(), check=False)
+        assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]
+        yield
+    finally:
+        subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
+
+
+def ask(name, rdtype=dns.rdatatype.A):
+    """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from the forwarder."""
+    reply = dns.query.udp(dns.message.make_query(name, rdtype), FORWARDER, timeout=2)
+    cnames = [item.target.to_text() for rrset in reply.answer if rrset.rdtype == dns.rdatatype.CNAME for item in rrset]
+    ordered = [item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
+    ttls = [rrset.ttl for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
+    return cnames, sorted(ordered), ttls, ordered
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    """Seconds until predicate() held, polled every `interval`; None after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(interval)
+    return None
+
+
+@pytest.mark.parametrize("alias,target", [("web.zhangeamon.com", "web.alias.zhangeamon.com."),
+                                          ("rails.internal.example", "rails.web.alias.zhangeamon.com.")])
+def test_alias_answers_cname_and_every_healthy_address(lab, alias, target):
+    cnames, addresses, _ttls, _order = ask(alias)
+    assert cnames == [target]
+    assert addresses == ALL
+
+
+def glibc_addresses(name):
+    """getent ahostsv4 on web1 with the forwarder as its resolver, as an application resolves."""
+    script = ("cp /etc/resolv.conf /tmp/resolv.conf.lab && echo 'nameserver %s' > /etc/resolv.conf && "
+              "getent ahostsv4 %s; rc=$?; cp /tmp/resolv.conf.lab /etc/resolv.conf; exit $rc" % (FORWARDER, name))
+    proc = on("web1", "sh", "-c", script, check=False)
+    return proc.returncode, sorted(set(line.split()[0] for line in proc.stdout.splitlines() if line.strip()))
+
+
+def test_alias_resolves_through_glibc(lab):
+    assert glibc_addresses("web.zhangeamon.com") == (0, ALL)
+
+
+def test_the_seeds_cname_line_gives_clients_no_address(lab):
+    """The seed's `cname=...,web.service.<domain>`: a bare CNAME, so glibc finds no address."""
+    cnames, addresses, _ttls, _order = ask("seed-broken.internal.example")
+    assert cnames == ["web.service.zhangeamon.com."] and addresses == []
+    rc, found = glibc_addresses("seed-broken.internal.example")
+    assert rc == 2 and found == []
+
+
+def test_a_dead_backend_leaves_every_answer_within_the_bound_and_returns_by_itself(lab):
+    names = ("web.service.zhangeamon.com", "web.zhangeamon.com")
+    dead = BACKENDS["web2"]
+    on("web2", "systemctl", "stop", "web-backend")
+    try:
+        left = wait_until(lambda: all(dead not in ask(name)[1] for name in names), timeout=3 * LEAVE_BOUND)
+    finally:
+        on("web2", "systemctl", "start", "web-backend")
+    back = wait_until(lambda: all(ask(name)[1] == ALL for name in names), timeout=3 * RETURN_BOUND)
+    print("backend left the answers after %.2f s (bound %s s), returned after %.2f s (bound %s s)"
+          % (left or -1, LEAVE_BOUND, back or -1, RETURN_BOUND))
+    assert left is not None and left <= LEAVE_BOUND
+    assert back is not None and back <= RETURN_BOUND
+
+
+def test_restarting_the_forwarders_agent_never_publishes_an_empty_or_partial_alias(lab):
+    answers = collections.Counter()
+    stop = threading.Event()
+
+    def query_every_50ms():
+        while not stop.is_set():
+            try:
+                answers["full" if ask("web.zhangeamon.com")[1] == ALL else "empty or partial"] += 1
+            except dns.exception.Timeout:
+                answers["timeout"] += 1
+            time.sleep(0.05)
+
+    worker = threading.Thread(target=query_every_50ms)
+    worker.start()
+    try:
+        for _restart in range(10):
+            on("dns1", "systemctl", "restart", "consul")
+            time.sleep(1.5)
+    finally:
+        stop.set()
+        worker.join()
+    print("answers while the agent restarted 10 times: %s" % dict(answers))
+    assert answers["full"] > 100
+    assert answers["empty or partial"] == 0 and answers["timeout"] == 0
+
+
+@pytest.mark.parametrize("name", ["web.service.zhangeamon.com", "webc.query.zhangeamon.com"],
+                         ids=["ttl-0", "cached-5s"])
+def test_answers_rotate(lab, name):
+    first = collections.Counter(ask(name)[3][0] for _query in range(300))
+    print("%s: first address in 300 answers: %s" % (name, dict(first)))
+    assert sorted(first) == ALL
+    assert min(first.values()) >= 0.25 * 300
+
+
+def test_cached_answers_count_their_ttl_down(lab):
+    ttls = []
+    for _query in range(2):
+        ttls.append(min(ask("webc.query.zhangeamon.com")[2]))
+        time.sleep(2)
+    assert 0 < ttls[1] < ttls[0] <= 5, ttls

@@ -1,0 +1,58 @@
+"""The dnsmasq role's watch handler: no false empty or partial set is ever published."""
+
+import importlib.util
+import io
+import json
+import os
+
+import pytest
+
+HANDLER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "dnsmasq", "files",
+                       "consul-dns-alias-watch.py")
+spec = importlib.util.spec_from_file_location("alias_watch", HANDLER)
+watch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(watch)
+
+
+def entries(*addresses):
+    return [{"Node": {"Address": "10.0.0.1"}, "Service": {"Address": a}} for a in addresses]
+
+
+@pytest.mark.parametrize("offered,published,confirmed,expected,asked", [
+    (["a", "b"], None, None, ["a", "b"], False),          # first run with instances: as offered
+    (["a", "b", "c"], ["a", "b"], None, ["a", "b", "c"], False),  # growth: as offered
+    (["a"], ["a", "b"], ["a"], ["a"], True),              # a real removal, confirmed
+    (["a"], ["a", "b"], ["a", "b"], ["a", "b"], True),    # a partial list during a resync: the full set
+    ([], ["a", "b"], ["a", "b"], ["a", "b"], True),       # an empty list during a restart: the full set
+    ([], ["a", "b"], None, None, True),                   # the agent cannot confirm: leave the file alone
+    ([], ["a"], [], [], True),                            # really nothing healthy: empty, never stale
+    ([], None, [], [], True),                             # a new alias of a service with nothing healthy
+])
+def test_decide(offered, published, confirmed, expected, asked):
+    calls = []
+
+    def confirm():
+        calls.append(True)
+        return confirmed
+
+    assert watch.decide(offered, published, confirm) == expected
+    assert bool(calls) == asked
+
+
+def test_addresses_fall_back_to_the_node_and_are_unique():
+    data = entries("10.0.0.9", "", "10.0.0.9")
+    assert watch.addresses_of(data) == ["10.0.0.1", "10.0.0.9"]
+
+
+def test_main_publishes_atomically_and_only_on_change(tmp_path, monkeypatch):
+    hosts = tmp_path / "web.hosts"
+    args = ["--file", str(hosts), "--name", "web.alias.consul", "--service", "web"]
+    assert watch.main(args, io.StringIO(json.dumps(entries("10.0.0.2", "10.0.0.3")))) == 0
+    assert hosts.read_text() == "10.0.0.2 web.alias.consul\n10.0.0.3 web.alias.consul\n"
+    mtime = hosts.stat().st_mtime_ns
+    watch.main(args, io.StringIO(json.dumps(entries("10.0.0.3", "10.0.0.2"))))
+    assert hosts.stat().st_mtime_ns == mtime
+    # an empty call while the agent cannot confirm (here: nothing listens) changes nothing
+    watch.main(args + ["--http-addr", "127.0.0.1:1"], io.StringIO(""))
+    assert hosts.read_text() == "10.0.0.2 web.alias.consul\n10.0.0.3 web.alias.consul\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["web.hosts"]
