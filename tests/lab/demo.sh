@@ -16,7 +16,7 @@ since() { awk -v start="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now 
 step "Installing what the demo needs (apt packages, Consul 1.8.7 from Debian bullseye, a virtualenv)"
 bash "$here/../setup-host.sh" 2> >(grep -v "is ignored: it is neither" >&2)
 
-step "Building the lab: 3 Consul servers, 2 web backends, a dnsmasq forwarder, an upstream resolver"
+step "Building the lab: 3 Consul servers, 3 web backends, a dnsmasq forwarder, an upstream resolver"
 bash "$here/lab.sh" up
 
 step "Running the collection's site.yml on the lab (first run: installs everything)"
@@ -39,7 +39,8 @@ start=$(date +%s.%N)
 until ! dig_web web.service.zhangeamon.com | grep -q 10.89.50.22; do sleep 0.25; done
 printf 'web2 left the answers after %s s: %s\n' "$(since "$start")" "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
 
-step "The alias follows health: www.service.zhangeamon.com (CNAME to web) while web2 is down"
+step "Aliases follow health while web2 is down: any name (web.zhangeamon.com, through dnsmasq) and www.service (Consul)"
+on web1 dig +noall +answer @"$FORWARDER" web.zhangeamon.com
 on web1 dig +noall +answer @"$FORWARDER" www.service.zhangeamon.com
 
 step "Recovery: starting web2's backend again (3 successful checks)"
@@ -47,7 +48,15 @@ on web2 systemctl start web-backend
 start=$(date +%s.%N)
 until dig_web web.service.zhangeamon.com | grep -q 10.89.50.22; do sleep 0.25; done
 printf 'web2 is back after %s s: %s\n' "$(since "$start")" "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
-on web1 dig +noall +answer @"$FORWARDER" www.service.zhangeamon.com
+on web1 dig +noall +answer @"$FORWARDER" web.zhangeamon.com
+
+step "The seed's own cname= line, kept for comparison: a bare CNAME, no address"
+on web1 dig +noall +answer @"$FORWARDER" seed-broken.internal.example
+
+step "A prepared query cached by dnsmasq for 5 s: the TTL counts down"
+on web1 dig +noall +answer @"$FORWARDER" webc.query.zhangeamon.com | head -n1
+sleep 2
+on web1 dig +noall +answer @"$FORWARDER" webc.query.zhangeamon.com | head -n1
 
 step "Everything else goes upstream: www.example.test (served by the lab's upstream resolver)"
 dig_web www.example.test
