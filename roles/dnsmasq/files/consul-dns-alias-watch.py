@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) discovery.consul_dns contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Consul watch handler: keeps a dnsmasq hostsdir file listing the healthy addresses of a service.
