@@ -14,9 +14,10 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import traceback
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 try:
@@ -272,21 +273,13 @@ class ConsulClient:
 
 
 def _root_cause(exc):
-    """The innermost reason of a requests connection error ('Connection refused', ...)."""
-    seen = exc
-    while getattr(seen, "__context__", None) is not None or getattr(seen, "reason", None) is not None:
-        nxt = getattr(seen, "reason", None) or seen.__context__
-        if nxt is seen or not isinstance(nxt, BaseException):
-            break
-        seen = nxt
-    text = str(seen)
-    return text.split("] ", 1)[-1] if "] " in text else text
+    """'Connection refused' rather than urllib3's nested retry message."""
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+    return match.group(1).strip() if match else str(exc)
 
 
 def client_from_module(module):
     """A ConsulClient for an AnsibleModule, failing the module with a clear message when impossible."""
-    from ansible.module_utils.basic import missing_required_lib
-
     if not HAS_CONSUL:
         module.fail_json(msg=missing_required_lib(CONSUL_LIBRARY), exception=CONSUL_IMPORT_ERROR)
     try:

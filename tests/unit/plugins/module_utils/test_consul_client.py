@@ -50,3 +50,11 @@ def test_client_key_without_certificate():
 def test_explicit_token_wins_over_environment(monkeypatch):
     monkeypatch.setenv("CONSUL_HTTP_TOKEN", "from-env")
     assert cc.ConsulClient({"token": "explicit"}).api.token == "explicit"
+
+
+def test_root_cause_of_a_connection_error():
+    text = ("HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /v1/agent/services "
+            "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish "
+            "a new connection: [Errno 111] Connection refused'))")
+    assert cc._root_cause(Exception(text)) == "Connection refused"
+    assert cc._root_cause(Exception("something else")) == "something else"
