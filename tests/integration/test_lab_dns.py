@@ -6,6 +6,7 @@ addresses are asked.
 """
 
 import collections
+import json
 import os
 import subprocess
 import threading
@@ -13,6 +14,7 @@ import time
 
 import dns.message
 import dns.query
+import dns.rcode
 import dns.rdatatype
 import pytest
 
@@ -113,6 +115,42 @@ def test_a_dead_backend_leaves_every_answer_within_the_bound_and_returns_by_itse
           % (left or -1, LEAVE_BOUND, back or -1, RETURN_BOUND))
     assert left is not None and left <= LEAVE_BOUND
     assert back is not None and back <= RETURN_BOUND
+
+
+def test_an_alias_with_no_healthy_instance_answers_its_cname_and_no_address(lab):
+    """Defined answer: NOERROR, the CNAME, no A record; never the last addresses it had."""
+    for host in BACKENDS:
+        on(host, "systemctl", "stop", "web-backend")
+    try:
+        emptied = wait_until(lambda: ask("web.zhangeamon.com")[1] == [], timeout=3 * LEAVE_BOUND)
+        reply = dns.query.udp(dns.message.make_query("web.zhangeamon.com", dns.rdatatype.A), FORWARDER, timeout=2)
+        assert emptied is not None and emptied <= LEAVE_BOUND
+        assert reply.rcode() == dns.rcode.NOERROR
+        assert ask("web.zhangeamon.com")[:2] == (["web.alias.zhangeamon.com."], [])
+    finally:
+        for host in BACKENDS:
+            on(host, "systemctl", "start", "web-backend")
+    assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=3 * RETURN_BOUND) is not None
+
+
+def test_a_newly_registered_instance_appears_within_the_bound(lab):
+    """Asked before it exists (a negative answer that could be cached), then registered."""
+    name = "fresh.service.zhangeamon.com"
+    assert ask(name)[1] == []
+    token = open(os.path.join(LAB, ".consul-bj-management.token")).read().strip()
+    service = dict(name="fresh", address=BACKENDS["web1"], token=token,
+                   checks=[dict(tcp="%s:8000" % BACKENDS["web1"], interval="1s", timeout="1s",
+                                success_before_passing=3, failures_before_critical=3)])
+    register = [os.path.join(VENV_BIN, "ansible"), "web1", "-m", "discovery.consul_dns.consul_service",
+                "-e", "ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python", "-a"]
+    start = time.monotonic()
+    subprocess.run(register + [json.dumps(service)], cwd=LAB, env=lab_env(), check=True, capture_output=True)
+    appeared = wait_until(lambda: ask(name)[1] == [BACKENDS["web1"]], timeout=3 * RETURN_BOUND)
+    print("a new instance appeared after %.2f s (bound %s s, registration included)"
+          % (time.monotonic() - start if appeared is not None else -1, RETURN_BOUND))
+    subprocess.run(register + [json.dumps(dict(name="fresh", state="absent", token=token))], cwd=LAB,
+                   env=lab_env(), check=True, capture_output=True)
+    assert appeared is not None and appeared <= RETURN_BOUND
 
 
 def test_restarting_the_forwarders_agent_never_publishes_an_empty_or_partial_alias(lab):
