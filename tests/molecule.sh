@@ -10,6 +10,8 @@ cleanup() { lab down; }
 trap cleanup EXIT
 lab image
 lab down
-lab network cdns-molnet 10.89.60.0/24
+# a network of its own for this run (see lab.sh), named in molecule.yml through this variable
+export CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
+lab network "$CDNS_MOL_NETWORK" 10.89.60.0/24
 cd "$(dirname "$here")"
 molecule test -s "${1:-default}"

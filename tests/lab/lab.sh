@@ -8,6 +8,7 @@
 #   lab.sh up           (re)create the network and the hosts of tests/lab/hosts.txt
 #   lab.sh down         remove them
 #   lab.sh network NAME SUBNET   create a network (for molecule), removing an old one first
+#                                (with LAB_NETWORK=<prefix of NAME>, `down` removes it again)
 #   lab.sh exec HOST CMD...      run a command on a host
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 IMAGE=localhost/cdns-debian12-systemd:latest
 PREFIX=${LAB_PREFIX:-cdns-lab-}
+# a prefix: every bring-up makes a network of its own, because netavark keeps IP allocations by
+# network name and does not always release them when containers are removed on this machine
 NETWORK=${LAB_NETWORK:-cdns-lab}
 SUBNET=${LAB_SUBNET:-10.89.50.0/24}
 LABDIR=$CONSUL_DNS_CACHE/lab
@@ -78,10 +81,24 @@ image() {
     "$tarball" "$IMAGE" >/dev/null
 }
 
+# A bridge can outlive its podman network (netavark does not always tear it down), and podman then
+# refuses the subnet. Remove a podman bridge that still holds the subnet's gateway address.
+remove_stale_bridge() {
+  local subnet=$1 gateway device
+  gateway="${subnet%.*/*}.1/${subnet#*/}"
+  for device in $(ip -o -4 addr show | awk -v gw="$gateway" '$4 == gw {print $2}'); do
+    if [[ $device == podman* ]]; then
+      log "removing the stale bridge $device ($gateway)"
+      ip link delete "$device"
+    fi
+  done
+}
+
 network() {
   local name=$1 subnet=$2
   containers_conf
   podman network rm -f "$name" >/dev/null 2>&1 || true
+  remove_stale_bridge "$subnet"
   podman network create --subnet "$subnet" "$name" >/dev/null
 }
 
@@ -93,17 +110,22 @@ down() {
     # shellcheck disable=SC2086
     podman rm -f -t 2 $ids >/dev/null
   fi
-  podman network rm -f "$NETWORK" >/dev/null 2>&1 || true
+  local net
+  for net in $(podman network ls --format '{{.Name}}' | grep "^$NETWORK" || true); do
+    podman network rm -f "$net" >/dev/null 2>&1 || true
+  done
+  remove_stale_bridge "$SUBNET"
 }
 
 up() {
   image
   down
-  network "$NETWORK" "$SUBNET"
+  local net="$NETWORK-$(date +%s)"
+  network "$net" "$SUBNET"
   local name address
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
-    podman run -d --name "$PREFIX$name" --hostname "$name" --network "$NETWORK" --ip "$address" \
+    podman run -d --name "$PREFIX$name" --hostname "$name" --network "$net" --ip "$address" \
       --no-hosts --dns=none --systemd=always "$IMAGE" /sbin/init >/dev/null
   done <"$here/hosts.txt"
   while read -r name address _comment; do
