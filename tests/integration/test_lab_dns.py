@@ -46,7 +46,8 @@ def on(host, *command, check=True):
 def lab():
     lab_sh = os.path.join(LAB, "lab.sh")
     try:
-        subprocess.run(["bash", lab_sh, "up"], check=True, capture_output=True, env=lab_env())
+        up = subprocess.run(["bash", lab_sh, "up"], capture_output=True, text=True, env=lab_env(), check=False)
+        assert up.returncode == 0, "lab.sh up failed:\n" + up.stdout[-3000:] + up.stderr[-3000:]
         converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"], cwd=LAB,
                                   capture_output=True, text=True, env=lab_env(), check=False)
         assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]

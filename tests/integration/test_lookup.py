@@ -106,8 +106,8 @@ def test_several_terms_flat_or_by_service_and_default(backends):
 def test_orders(backends):
     sorted_once = lookup(backends, ["it-lb"], order="sorted")[0]
     assert sorted_once == sorted(sorted_once)
-    seen = set(tuple(lookup(backends, ["it-lb"], order="shuffle")[0]) for _try in range(8))
-    assert len(seen) == 2, "shuffle should produce both orders of two backends in 8 tries"
+    # which order shuffle picks is random: the unit tests cover it; here, the same backends come back
+    assert sorted(lookup(backends, ["it-lb"], order="shuffle")[0]) == sorted_once
 
 
 @pytest.mark.parametrize("via", ["http", "dns"])

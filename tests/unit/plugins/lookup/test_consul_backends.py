@@ -27,3 +27,10 @@ def test_formats_and_orders():
     assert cb.LookupModule._formatted(backends[0], "address_port") == "[fd00::2]:80"
     assert cb.LookupModule._formatted(backends[1], "address") == "10.0.0.9"
     assert cb.LookupModule._ordered(backends, "consul") is backends
+
+
+def test_shuffle_uses_random_and_keeps_every_backend(monkeypatch):
+    backends = [dict(address="10.0.0.%d" % i, port=80) for i in range(5)]
+    monkeypatch.setattr(cb.random, "shuffle", lambda items: items.reverse())
+    shuffled = cb.LookupModule._ordered(backends, "shuffle")
+    assert shuffled == backends[::-1] and shuffled is not backends
