@@ -46,8 +46,17 @@ def on(host, *command, check=True):
 def lab():
     lab_sh = os.path.join(LAB, "lab.sh")
     try:
-        up = subprocess.run(["bash", lab_sh, "up"], capture_output=True, text=True, env=lab_env(), check=False)
-        assert up.returncode == 0, "lab.sh up failed:\n" + up.stdout[-3000:] + up.stderr[-3000:]
+        attempts = []
+        for _attempt in range(2):
+            # podman here sometimes keeps state of removed containers; a second bring-up starts clean
+            up = subprocess.run(["bash", lab_sh, "up"], capture_output=True, text=True, env=lab_env(), check=False)
+            attempts.append(up.stdout[-2000:] + up.stderr[-2000:])
+            if up.returncode == 0:
+                break
+            subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
+        assert up.returncode == 0, "lab.sh up failed twice:\n" + "\n---\n".join(attempts)
+        if len(attempts) > 1:
+            print("lab.sh up needed a second attempt; the first said:\n" + attempts[0])
         converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"], cwd=LAB,
                                   capture_output=True, text=True, env=lab_env(), check=False)
         assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]
