@@ -10,7 +10,7 @@ from harness import REPO
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("podman")  # never at the same time as the lab tests
-def test_molecule_default_seed_topology():
+def test_molecule_default_seed_topology(podman_worker):
     proc = subprocess.run(["bash", os.path.join(REPO, "tests", "molecule.sh"), "default"],
                           capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
