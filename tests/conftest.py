@@ -1,5 +1,6 @@
 """Shared by unit and integration tests: make this checkout importable as discovery.consul_dns."""
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -8,11 +9,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _collections_root():
-    """A folder holding ansible_collections/discovery/consul_dns -> this checkout."""
+    """A folder holding ansible_collections/discovery/consul_dns -> this checkout (one per checkout)."""
     parts = REPO.split(os.sep)
     if parts[-3:-2] == ["ansible_collections"]:
         return os.sep.join(parts[:-3])
-    root = os.path.join(tempfile.gettempdir(), "consul_dns-collections-%d" % os.getuid())
+    key = hashlib.md5(REPO.encode()).hexdigest()[:12]
+    root = os.path.join(tempfile.gettempdir(), "consul_dns-collections-%d-%s" % (os.getuid(), key))
     link = os.path.join(root, "ansible_collections", "discovery", "consul_dns")
     os.makedirs(os.path.dirname(link), exist_ok=True)
     if os.path.realpath(link) != REPO:

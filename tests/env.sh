@@ -4,9 +4,11 @@ export CONSUL_DNS_CACHE=${CONSUL_DNS_CACHE:-/var/cache/discovery-consul-dns}
 export CONSUL_BIN=${CONSUL_BIN:-$CONSUL_DNS_CACHE/bin/consul}
 export VENV=${VENV:-$CONSUL_DNS_CACHE/venv}
 
-# This checkout as the collection discovery.consul_dns, for ansible and molecule run from scripts.
+# This checkout as the collection discovery.consul_dns, for ansible and molecule run from scripts;
+# a folder per checkout, so runs from two checkouts at once never re-point each other's link.
 _consul_dns_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/collections}
+_consul_dns_key=$(printf %s "$_consul_dns_repo" | md5sum | cut -c1-12)
+export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/collections/$_consul_dns_key}
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery"
 ln -sfn "$_consul_dns_repo" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery/consul_dns"
 export PATH=$VENV/bin:$PATH
