@@ -14,8 +14,9 @@ description:
   - Returns the instances of each service named in the terms that are healthy right now, to
     template into an nginx upstream, a haproxy backend or an application's configuration.
   - O(via=http) asks the Consul HTTP API (one request per service, health filtered by Consul);
-    O(via=dns) resolves SRV and A records through a resolver you name, such as a dnsmasq forwarder
-    or a Consul server's DNS port. Both return the same shape.
+    O(via=dns) resolves SRV and A records over TCP through a resolver you name, such as a dnsmasq
+    forwarder or a Consul server's DNS port (TCP because Consul cuts UDP answers to
+    C(udp_answer_limit), without saying so unless C(enable_truncate) is on). Both return the same shape.
   - Several terms return the backends of several services, one flat list; with O(by_service=true)
     one dictionary mapping each service to its list.
 extends_documentation_fragment:
@@ -154,7 +155,6 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
 
 try:
     import dns.exception
-    import dns.flags
     import dns.message
     import dns.query
     import dns.rdatatype
@@ -273,34 +273,36 @@ class DnsResolver:
     def _ask(self, name, rdtype):
         query = dns.message.make_query(name, rdtype)
         try:
-            answer = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
-            if answer.flags & dns.flags.TC:
-                answer = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
+            # TCP: over UDP Consul cuts answers to udp_answer_limit and, unless enable_truncate is
+            # set, without the truncation flag, so a UDP answer can silently miss backends
+            answer = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
         except (dns.exception.DNSException, OSError) as exc:
             raise DnsError("no DNS answer for %s %s from %s:%s: %s" % (
                 name, dns.rdatatype.to_text(rdtype), self.server, self.port, to_native(exc) or type(exc).__name__))
         return answer
 
-    def _addresses(self, message, name):
-        found = []
+    @staticmethod
+    def _addresses_by_name(message):
+        found = {}
         for section in (message.answer, message.additional):
             for rrset in section:
-                if rrset.name.to_text() == name and rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-                    found.extend(item.address for item in rrset)
+                if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                    found.setdefault(rrset.name.to_text(), []).extend(item.address for item in rrset)
         return found
 
     def backends(self, name, domain):
         message = self._ask(name, dns.rdatatype.SRV)
+        known = self._addresses_by_name(message)
         backends = []
         for rrset in message.answer:
             if rrset.rdtype != dns.rdatatype.SRV:
                 continue
             for srv in rrset:
                 target = srv.target.to_text()
-                addresses = self._addresses(message, target)
+                addresses = list(known.get(target, []))
                 if not addresses:  # the additional section was cut: ask for the target itself
                     for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-                        addresses += self._addresses(self._ask(target, rdtype), target)
+                        addresses += self._addresses_by_name(self._ask(target, rdtype)).get(target, [])
                 node, datacenter = parse_srv_target(target, domain)
                 for address in addresses:
                     backends.append(dict(node=node, address=address, port=srv.port, tags=[], meta={}, datacenter=datacenter))

@@ -56,6 +56,19 @@ def test_passing_instances_only_and_node_address_fallback(backends, via):
     assert found == ["127.0.0.1:82", "127.0.0.51:81"]
 
 
+def test_dns_returns_every_backend_of_a_large_service(agent):
+    """Consul cuts UDP answers to udp_answer_limit (10 here) without the truncation flag."""
+    for i in range(30):
+        agent.api("PUT", "/v1/agent/service/register",
+                  json=dict(ID="it-big-%d" % i, Name="it-big", Address="127.0.4.%d" % (i + 1), Port=80))
+    try:
+        found, _w = lookup(agent, ["it-big"], via="dns", format="address_port")
+        assert len(found) == 30
+    finally:
+        for i in range(30):
+            agent.api("PUT", "/v1/agent/service/deregister/it-big-%d" % i)
+
+
 def test_both_modes_return_the_same_healthy_set_and_shape(backends):
     http, _w = lookup(backends, ["it-lb"], via="http", format="dict", order="sorted")
     dns_, _w = lookup(backends, ["it-lb"], via="dns", format="dict", order="sorted")
