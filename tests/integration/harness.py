@@ -236,10 +236,12 @@ class ModuleResult(dict):
 
 
 def run_playbook(playbook, extra_vars=None, check=False, verbosity=0, env=None):
-    """Run a playbook on localhost; (returncode, stdout+stderr, stats per host)."""
+    """Run a playbook on localhost; (returncode, stdout+stderr, stats per host).
+
+    extra_vars: a dictionary, or "@file" for variables too large for a command line."""
     cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", playbook]
     if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
+        cmd += ["-e", extra_vars if isinstance(extra_vars, str) else json.dumps(extra_vars)]
     if check:
         cmd.append("--check")
     if verbosity:

@@ -18,31 +18,13 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from harness import REPO, VENV_BIN, ansible_env
+from labdns import (ALL, BACKENDS, FORWARDER, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN, ask, lab_env, management_token,
+                    on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("podman"),
 ]
-
-LAB = os.path.join(REPO, "tests", "lab")
-FORWARDER = "10.89.50.31"
-BACKENDS = {"web1": "10.89.50.21", "web2": "10.89.50.22", "web3": "10.89.50.23"}
-ALL = sorted(BACKENDS.values())
-# the seed's checks: interval 1s, failures_before_critical 3, success_before_passing 3; TTL 0
-LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_ttl + 1 s
-RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
-
-
-def lab_env():
-    return ansible_env(dict(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",
-                            ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"),
-                            PATH=VENV_BIN + os.pathsep + os.environ["PATH"]))
-
-
-def on(host, *command, check=True):
-    return subprocess.run(["podman", "exec", "cdns-lab-" + host] + list(command), capture_output=True, text=True,
-                          check=check, env=lab_env())
 
 
 @pytest.fixture(scope="module")
@@ -66,25 +48,6 @@ def lab(podman_worker):
         yield
     finally:
         subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
-
-
-def ask(name, rdtype=dns.rdatatype.A):
-    """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from the forwarder."""
-    reply = dns.query.udp(dns.message.make_query(name, rdtype), FORWARDER, timeout=2)
-    cnames = [item.target.to_text() for rrset in reply.answer if rrset.rdtype == dns.rdatatype.CNAME for item in rrset]
-    ordered = [item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
-    ttls = [rrset.ttl for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
-    return cnames, sorted(ordered), ttls, ordered
-
-
-def wait_until(predicate, timeout, interval=0.05):
-    """Seconds until predicate() held, polled every `interval`; None after `timeout`."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(interval)
-    return None
 
 
 @pytest.mark.parametrize("alias,target", [("web.zhangeamon.com", "web.alias.zhangeamon.com."),
@@ -150,7 +113,7 @@ def test_a_newly_registered_instance_appears_within_the_bound(lab):
     """Asked before it exists (a negative answer that could be cached), then registered."""
     name = "fresh.service.zhangeamon.com"
     assert ask(name)[1] == []
-    token = open(os.path.join(LAB, ".consul-bj-management.token")).read().strip()
+    token = management_token()
     service = dict(name="fresh", address=BACKENDS["web1"], token=token,
                    checks=[dict(tcp="%s:8000" % BACKENDS["web1"], interval="1s", timeout="1s",
                                 success_before_passing=3, failures_before_critical=3)])

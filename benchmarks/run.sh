@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, on a lab built for the purpose and torn down afterwards (also on
+# failure or Ctrl-C). Prints each figure beside its reference; a copy goes to benchmarks/last-run.txt.
+# Takes about 45 minutes, most of it the community.general side of the provisioning comparison.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+. "$repo/tests/env.sh"
+bash "$repo/tests/setup-host.sh"
+command -v dnsperf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q dnsperf >/dev/null
+export CONTAINERS_CONF=/var/cache/discovery-consul-dns/lab/containers.conf
+
+exec > >(tee "$here/last-run.txt") 2>&1
+echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
+echo "== versions: $("$CONSUL_BIN" version | head -1), dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'), $(ansible --version | head -1), $(dnsperf -h 2>&1 | grep -m1 -o 'DNSPerf [0-9.]*' || echo dnsperf)"
+echo "== started $(date -u +%FT%TZ)"
+
+trap 'bash "$repo/tests/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
+bash "$repo/tests/lab/lab.sh" up
+cd "$here"
+echo "== 4. site.yml re-run";            python site_rerun.py    # converges the lab first
+echo "== 1. DNS throughput and latency";  python dns_throughput.py
+echo "== 2. failover";                    python failover.py
+echo "== 6. memory";                      python memory.py
+echo "== 5. lookup latency";              python lookup_latency.py
+echo "== 3. provisioning at scale";       python provisioning.py
+echo "== finished $(date -u +%FT%TZ)"

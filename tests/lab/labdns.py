@@ -1,0 +1,61 @@
+"""Talking to the podman lab (tests/lab) from Python: its hosts, its forwarder, DNS questions.
+
+Shared by the lab DNS tests and the benchmarks. Only lab addresses are ever asked.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+LAB = os.path.dirname(os.path.abspath(__file__))
+VENV_BIN = os.path.dirname(sys.executable)
+FORWARDER = "10.89.50.31"
+SERVERS = {"node1": "10.89.50.11", "node2": "10.89.50.12", "node3": "10.89.50.13"}
+BACKENDS = {"web1": "10.89.50.21", "web2": "10.89.50.22", "web3": "10.89.50.23"}
+ALL = sorted(BACKENDS.values())
+# the seed's checks: interval 1s, failures_before_critical 3, success_before_passing 3; TTL 0
+LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_ttl + 1 s
+RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
+
+
+def lab_env(base=None):
+    env = dict(os.environ if base is None else base)
+    env.update(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",
+               ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"),
+               PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
+    return env
+
+
+def on(host, *command, check=True):
+    """Run a command on a lab host."""
+    return subprocess.run(["podman", "exec", "cdns-lab-" + host] + list(command), capture_output=True, text=True,
+                          check=check, env=lab_env())
+
+
+def ask(name, rdtype=dns.rdatatype.A, server=FORWARDER, port=53):
+    """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from a lab resolver."""
+    reply = dns.query.udp(dns.message.make_query(name, rdtype), server, port=port, timeout=2)
+    cnames = [item.target.to_text() for rrset in reply.answer if rrset.rdtype == dns.rdatatype.CNAME for item in rrset]
+    ordered = [item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
+    ttls = [rrset.ttl for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
+    return cnames, sorted(ordered), ttls, ordered
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    """Seconds until predicate() held, polled every `interval`; None after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(interval)
+    return None
+
+
+def management_token():
+    with open(os.path.join(LAB, ".consul-bj-management.token"), encoding="utf-8") as handle:
+        return handle.read().strip()
