@@ -1,11 +1,13 @@
 import http.server
 import os
+import subprocess
 import threading
 import time
 
 import pytest
 
 from harness import CONSUL_BIN, ConsulAgent
+from labdns import LAB, VENV_BIN, lab_env
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,6 +24,37 @@ def podman_worker(request):
                      if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
         if ungrouped:
             pytest.fail("pytest-xdist did not group %s: is pytest newer than pytest-xdist supports?" % ungrouped[0])
+
+
+@pytest.fixture(scope="session")
+def lab(podman_worker):
+    """The lab (tests/lab) built and converged once for the lab tests (about 4 minutes), torn down after.
+
+    CONSUL_DNS_LAB_REUSE=1 (developers) takes a lab that is up as it is and leaves it up."""
+    lab_sh = os.path.join(LAB, "lab.sh")
+    if os.environ.get("CONSUL_DNS_LAB_REUSE") == "1":
+        if subprocess.run(["podman", "container", "exists", "cdns-lab-dns1"], env=lab_env(), check=False).returncode == 0:
+            yield
+            return
+    try:
+        attempts = []
+        for _attempt in range(2):
+            # podman here sometimes keeps state of removed containers; a second bring-up starts clean
+            up = subprocess.run(["bash", lab_sh, "up"], capture_output=True, text=True, env=lab_env(), check=False)
+            attempts.append(up.stdout[-2000:] + up.stderr[-2000:])
+            if up.returncode == 0:
+                break
+            subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
+        assert up.returncode == 0, "lab.sh up failed twice:\n" + "\n---\n".join(attempts)
+        if len(attempts) > 1:
+            print("lab.sh up needed a second attempt; the first said:\n" + attempts[0])
+        converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"], cwd=LAB,
+                                  capture_output=True, text=True, env=lab_env(), check=False)
+        assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]
+        yield
+    finally:
+        if os.environ.get("CONSUL_DNS_LAB_REUSE") != "1":
+            subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
 
 
 def _agent(name, **kwargs):

@@ -3,13 +3,17 @@
 Shared by the lab DNS tests and the benchmarks. Only lab addresses are ever asked.
 """
 
+import collections
 import os
 import subprocess
 import sys
+import threading
 import time
 
+import dns.exception
 import dns.message
 import dns.query
+import dns.rcode
 import dns.rdatatype
 
 LAB = os.path.dirname(os.path.abspath(__file__))
@@ -59,3 +63,39 @@ def wait_until(predicate, timeout, interval=0.05):
 def management_token():
     with open(os.path.join(LAB, ".consul-bj-management.token"), encoding="utf-8") as handle:
         return handle.read().strip()
+
+
+class QueryStream:
+    """Asks the forwarder for `name` every 50 ms in a thread while the block runs, and counts the
+    answers: "full" (exactly `expected`), "partial", "empty", "failed" (timeout or an error rcode)."""
+
+    def __init__(self, name, expected=ALL, server=FORWARDER):
+        self.name, self.expected, self.server = name, sorted(expected), server
+        self.counts = collections.Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._ask_every_50ms, daemon=True)
+
+    def _ask_every_50ms(self):
+        while not self._stop.is_set():
+            try:
+                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=2)
+                addresses = sorted(item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A
+                                   for item in rrset)
+                if reply.rcode() != dns.rcode.NOERROR:
+                    self.counts["failed"] += 1
+                elif addresses == self.expected:
+                    self.counts["full"] += 1
+                else:
+                    self.counts["partial" if addresses else "empty"] += 1
+            except dns.exception.Timeout:
+                self.counts["failed"] += 1
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        print("%s: %s" % (self.name, dict(self.counts)))
