@@ -67,7 +67,7 @@ def management_token():
 
 class QueryStream:
     """Asks the forwarder for `name` every 50 ms in a thread while the block runs, and counts the
-    answers: "full" (exactly `expected`), "partial", "empty", "failed" (timeout or an error rcode)."""
+    answers: "full" (exactly `expected`), "partial", "empty", "timeout" or the error rcode (SERVFAIL...)."""
 
     def __init__(self, name, expected=ALL, server=FORWARDER):
         self.name, self.expected, self.server = name, sorted(expected), server
@@ -82,13 +82,13 @@ class QueryStream:
                 addresses = sorted(item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A
                                    for item in rrset)
                 if reply.rcode() != dns.rcode.NOERROR:
-                    self.counts["failed"] += 1
+                    self.counts[dns.rcode.to_text(reply.rcode())] += 1
                 elif addresses == self.expected:
                     self.counts["full"] += 1
                 else:
                     self.counts["partial" if addresses else "empty"] += 1
             except dns.exception.Timeout:
-                self.counts["failed"] += 1
+                self.counts["timeout"] += 1
             time.sleep(0.05)
 
     def __enter__(self):
@@ -99,3 +99,7 @@ class QueryStream:
         self._stop.set()
         self._thread.join()
         print("%s: %s" % (self.name, dict(self.counts)))
+
+    def failed(self):
+        """Answers that were not answers: timeouts and error rcodes."""
+        return sum(count for kind, count in self.counts.items() if kind not in ("full", "partial", "empty"))
