@@ -16,6 +16,7 @@ answers its CNAME with no address, never a stale one). Writes are atomic (rename
 import argparse
 import json
 import os
+import ssl
 import sys
 import tempfile
 import urllib.parse
@@ -41,17 +42,27 @@ def read_published(path, name):
         return None
 
 
-def consistent_addresses(http_addr, service, tag, token, timeout=5):
+def tls_context(ca_file, client_cert, client_key):
+    """For an HTTPS agent: trust its CA and present the agent's certificate (None for plain HTTP)."""
+    if not ca_file:
+        return None
+    context = ssl.create_default_context(cafile=ca_file)
+    if client_cert:
+        context.load_cert_chain(client_cert, client_key or None)
+    return context
+
+
+def consistent_addresses(api_url, service, tag, token, context=None, timeout=5):
     """The passing instances as the leader confirms them, or None when the agent cannot say."""
     params = [("passing", "1"), ("consistent", "")]
     if tag:
         params.append(("tag", tag))
-    request = urllib.request.Request(
-        "http://%s/v1/health/service/%s?%s" % (http_addr, urllib.parse.quote(service), urllib.parse.urlencode(params)))
+    request = urllib.request.Request("%s/v1/health/service/%s?%s" % (
+        api_url.rstrip("/"), urllib.parse.quote(service), urllib.parse.urlencode(params)))
     if token:
         request.add_header("X-Consul-Token", token)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return addresses_of(json.load(response))
     except (OSError, ValueError):
         return None
@@ -97,7 +108,10 @@ def main(argv=None, stdin=sys.stdin):
     parser.add_argument("--name", required=True, help="the local name the addresses are published under")
     parser.add_argument("--service", required=True)
     parser.add_argument("--tag", default="")
-    parser.add_argument("--http-addr", default="127.0.0.1:8500")
+    parser.add_argument("--api-url", default="http://127.0.0.1:8500", help="this host's agent HTTP API")
+    parser.add_argument("--ca-file", default="", help="CA of an HTTPS agent")
+    parser.add_argument("--client-cert", default="", help="certificate to present to an HTTPS agent")
+    parser.add_argument("--client-key", default="")
     args = parser.parse_args(argv)
 
     raw = stdin.read()
@@ -108,7 +122,8 @@ def main(argv=None, stdin=sys.stdin):
     published = read_published(args.file, args.name)
     token = os.environ.get("CONSUL_HTTP_TOKEN", "")
     chosen = decide(offered, published,
-                    lambda: consistent_addresses(args.http_addr, args.service, args.tag, token))
+                    lambda: consistent_addresses(args.api_url, args.service, args.tag, token,
+                                                 tls_context(args.ca_file, args.client_cert, args.client_key)))
     if chosen is not None:
         publish(args.file, args.name, chosen)
     return 0

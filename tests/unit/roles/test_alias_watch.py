@@ -53,6 +53,6 @@ def test_main_publishes_atomically_and_only_on_change(tmp_path, monkeypatch):
     watch.main(args, io.StringIO(json.dumps(entries("10.0.0.3", "10.0.0.2"))))
     assert hosts.stat().st_mtime_ns == mtime
     # an empty call while the agent cannot confirm (here: nothing listens) changes nothing
-    watch.main(args + ["--http-addr", "127.0.0.1:1"], io.StringIO(""))
+    watch.main(args + ["--api-url", "http://127.0.0.1:1"], io.StringIO(""))
     assert hosts.read_text() == "10.0.0.2 web.alias.consul\n10.0.0.3 web.alias.consul\n"
     assert [p.name for p in tmp_path.iterdir()] == ["web.hosts"]
