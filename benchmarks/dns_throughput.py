@@ -8,6 +8,7 @@ Usage: python benchmarks/dns_throughput.py [seconds per run, default 10]
 import re
 import subprocess
 import sys
+import tempfile
 
 from bench import report, say
 from labdns import FORWARDER, SERVERS
@@ -24,9 +25,15 @@ TARGETS = [
 
 
 def dnsperf(server, port, name, seconds):
-    proc = subprocess.run(["dnsperf", "-s", server, "-p", str(port), "-l", str(seconds), "-c", "4", "-q", "64",
-                           "-t", "2"], input="%s A\n" % name, capture_output=True, text=True, check=True)
+    # dnsperf loops over its input for -l seconds, so the input must be a file it can reread
+    with tempfile.NamedTemporaryFile("w", suffix=".queries") as queries:
+        queries.write("%s A\n" % name)
+        queries.flush()
+        proc = subprocess.run(["dnsperf", "-s", server, "-p", str(port), "-d", queries.name, "-l", str(seconds),
+                               "-c", "4", "-q", "64", "-t", "2"], capture_output=True, text=True, check=False)
     out = proc.stdout
+    if proc.returncode != 0:
+        raise SystemExit("dnsperf failed: %s %s" % (out[-500:], proc.stderr[-500:]))
 
     def number(label):
         return float(re.search(r"%s:\s+([\d.]+)" % re.escape(label), out).group(1))

@@ -18,10 +18,16 @@ echo "== started $(date -u +%FT%TZ)"
 trap 'bash "$repo/tests/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
 bash "$repo/tests/lab/lab.sh" up
 cd "$here"
-echo "== 4. site.yml re-run";            python site_rerun.py    # converges the lab first
-echo "== 1. DNS throughput and latency";  python dns_throughput.py
-echo "== 2. failover";                    python failover.py
-echo "== 6. memory";                      python memory.py
-echo "== 5. lookup latency";              python lookup_latency.py
-echo "== 3. provisioning at scale";       python provisioning.py
-echo "== finished $(date -u +%FT%TZ)"
+failed=()
+run() {  # one benchmark; a failure is reported at the end and does not stop the others
+  echo "== $1"
+  python "$2" || failed+=("$1")
+}
+run "4. site.yml re-run" site_rerun.py    # converges the lab first
+run "1. DNS throughput and latency" dns_throughput.py
+run "2. failover" failover.py
+run "6. memory" memory.py
+run "5. lookup latency" lookup_latency.py
+run "3. provisioning at scale" provisioning.py
+echo "== finished $(date -u +%FT%TZ)${failed:+; FAILED: ${failed[*]}}"
+[ ${#failed[@]} -eq 0 ]

@@ -29,7 +29,7 @@ def main():
     first, first_changed = converge()
     say("%.1f s, changed=%d; again, unchanged" % (first, first_changed))
     again, again_changed = converge()
-    report("site.yml re-run on the lab (8 hosts)", again, "s", "the run before it", first)
+    report("site.yml re-run on the lab", again, "s", "the run before it", first)
     print("    changed=%d on the re-run (the run before: changed=%d)" % (again_changed, first_changed))
 
 
