@@ -12,7 +12,6 @@ export CONTAINERS_CONF=/var/cache/discovery-consul-dns/lab/containers.conf
 
 exec > >(tee "$here/last-run.txt") 2>&1
 echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
-echo "== versions: $("$CONSUL_BIN" version | head -1), dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'), $(ansible --version | head -1), $(dnsperf -h 2>&1 | grep -m1 -o 'DNSPerf [0-9.]*' || echo dnsperf)"
 echo "== started $(date -u +%FT%TZ)"
 
 trap 'bash "$repo/tests/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
@@ -24,6 +23,7 @@ run() {  # one benchmark; a failure is reported at the end and does not stop the
   python "$2" || failed+=("$1")
 }
 run "4. site.yml re-run" site_rerun.py    # converges the lab first
+echo "== versions: $("$CONSUL_BIN" version | head -1), dnsmasq $(podman exec cdns-lab-dns1 dnsmasq --version | head -1 | awk '{print $3}') on the lab, $(ansible --version | head -1), dnsperf $(dpkg-query -W -f='${Version}' dnsperf)"
 run "1. DNS throughput and latency" dns_throughput.py
 run "2. failover" failover.py
 run "6. memory" memory.py

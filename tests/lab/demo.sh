@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: builds the lab (7 podman hosts), runs site.yml, and shows, with real queries through
+# The demo: builds the lab (9 podman hosts), runs site.yml, and shows, with real queries through
 # the dnsmasq forwarder, discovery, round-robin, a backend failing and coming back, an alias and
 # upstream forwarding. Takes a few minutes on a fresh machine. Tear down: tests/lab/lab.sh down
 set -euo pipefail
@@ -16,7 +16,7 @@ since() { awk -v start="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now 
 step "Installing what the demo needs (apt packages, Consul 1.8.7 from Debian bullseye, a virtualenv)"
 bash "$here/../setup-host.sh" 2> >(grep -v "is ignored: it is neither" >&2)
 
-step "Building the lab: 3 Consul servers, 3 web backends, a dnsmasq forwarder, an upstream resolver"
+step "Building the lab: 3 Consul servers, 3 web backends, 2 dnsmasq forwarders, an upstream resolver"
 bash "$here/lab.sh" up
 
 step "Running the collection's site.yml on the lab (first run: installs everything)"
