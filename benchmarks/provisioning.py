@@ -61,8 +61,8 @@ def timed_run(playbook, agent, services, workdir):
     return elapsed, stats["localhost"]["changed"]
 
 
-def measure(name, playbook, services):
-    agent = ConsulAgent("bench-" + name).start()
+def measure(name, node_name, playbook, services):
+    agent = ConsulAgent(node_name).start()
     try:
         with tempfile.TemporaryDirectory() as workdir:
             say("%s: first run, %d services" % (name, len(services)))
@@ -81,8 +81,8 @@ def main():
     # TCP checks aim at loopback addresses nothing listens on: they run, fail, and send nothing out
     services = [dict(id="bench-%d" % i, name="bench-%d" % (i % 50), address="127.0.2.%d" % (1 + i % 250),
                      checks=[dict(tcp="127.0.2.%d:9" % (1 + i % 250), interval="30s")]) for i in range(count)]
-    ours = measure("consul_services", OURS, services)
-    peer = measure("community.general loop", PEER, services)
+    ours = measure("consul_services", "bench-ours", OURS, services)
+    peer = measure("community.general loop", "bench-peer", PEER, services)
     report("consul_services, %d services, first run" % count, ours[0], "s", "community.general loop", peer[0])
     report("consul_services, unchanged re-run", ours[1], "s", "community.general loop re-run", peer[1])
     print("    speed-up %.1fx first run, %.1fx re-run; tasks changed on re-run: ours %d, peer %d"
