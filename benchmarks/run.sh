@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark, on a lab built for the purpose and torn down afterwards (also on
 # failure or Ctrl-C). Prints each figure beside its reference; a copy goes to benchmarks/last-run.txt.
-# Takes about 45 minutes, most of it the community.general side of the provisioning comparison.
+# Takes about 35 minutes, most of it the community.general side of the provisioning comparison.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
