@@ -111,23 +111,30 @@ def test_quorum_lost_answers_go_on_frozen_and_the_cluster_recovers_by_itself(lab
 
 
 def test_a_restarted_client_agent_keeps_its_services_and_checks(lab):
+    """Asked every 50 ms for 15 s from the restart: how long web1's instance is missing in total."""
     token = management_token()
+    start = time.monotonic()
     on("web1", "systemctl", "restart", "consul")
     assert wait_until(lambda: consul_api("web1", "/v1/agent/self", token, check=False), timeout=30) is not None
     services = consul_api("web1", "/v1/agent/services", token)
     checks = consul_api("web1", "/v1/agent/checks", token)
     assert "web01" in services
     assert [check["ServiceID"] for check in checks.values()] == ["web01"]
-    back = wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30)
-    print("web1's agent restarted: web01 and its check still registered; in every answer again after %.1f s"
-          % (back or -1))
-    assert back is not None
+    missing = []
+    while time.monotonic() - start < 15:
+        if BACKENDS["web1"] not in ask(SERVICE)[1]:
+            missing.append(round(time.monotonic() - start, 1))
+        time.sleep(0.05)
+    print("web1's agent restarted: web01 and its check still registered; web1 missing from the answers "
+          "%d times in 15 s, between %s and %s s after the restart" % (
+              len(missing), missing[0] if missing else "-", missing[-1] if missing else "-"))
+    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 
 def test_clients_with_two_forwarders_see_no_failure_when_one_restarts(lab):
     """glibc on web3 with both forwarders in resolv.conf, a lookup every 50 ms for 20 s, while dnsmasq
     on dns1 restarts three times."""
-    assert ask(SERVICE, server=SECOND_FORWARDER)[1] == ALL
+    assert wait_until(lambda: ask(SERVICE)[1] == ask(SERVICE, server=SECOND_FORWARDER)[1] == ALL, timeout=30) is not None
     script = r"""
         cp /etc/resolv.conf /tmp/resolv.conf.lab
         printf 'nameserver %s\nnameserver %s\noptions timeout:1 attempts:2\n' > /etc/resolv.conf
