@@ -6,7 +6,6 @@ Each figure is printed next to its reference, measured in the same run, as a rat
 
 import math
 import os
-import statistics
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,10 +23,6 @@ def percentile(values, fraction):
     """The nearest-rank percentile (p95 of 20 values is the 19th smallest)."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def median(values):
-    return statistics.median(values)
 
 
 def say(message):

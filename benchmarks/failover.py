@@ -8,10 +8,11 @@ Usage: python benchmarks/failover.py [cycles, default 20]
 
 import sys
 import time
+from statistics import median
 
 import dns.exception
 
-from bench import median, percentile, report, say
+from bench import percentile, report, say
 from labdns import ALL, BACKENDS, LEAVE_BOUND, RETURN_BOUND, ask, on
 
 NAMES = ("web.service.zhangeamon.com", "web.zhangeamon.com")

@@ -7,11 +7,12 @@ Usage: python benchmarks/lookup_latency.py [calls per lookup, default 200]
 
 import sys
 import time
+from statistics import median
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, lookup_loader
 
-from bench import median, percentile, report, say
+from bench import percentile, report, say
 from harness import ConsulAgent
 
 INSTANCES = 100

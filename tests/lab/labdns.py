@@ -27,8 +27,8 @@ LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_
 RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
 
 
-def lab_env(base=None):
-    env = dict(os.environ if base is None else base)
+def lab_env():
+    env = dict(os.environ)
     env.update(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",
                ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"),
                PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
@@ -45,9 +45,14 @@ def ask(name, rdtype=dns.rdatatype.A, server=FORWARDER, port=53):
     """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from a lab resolver."""
     reply = dns.query.udp(dns.message.make_query(name, rdtype), server, port=port, timeout=2)
     cnames = [item.target.to_text() for rrset in reply.answer if rrset.rdtype == dns.rdatatype.CNAME for item in rrset]
-    ordered = [item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
+    ordered = a_records(reply)
     ttls = [rrset.ttl for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
     return cnames, sorted(ordered), ttls, ordered
+
+
+def a_records(reply):
+    """The addresses of a reply's A records, in answer order."""
+    return [item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
 
 
 def wait_until(predicate, timeout, interval=0.05):
@@ -79,8 +84,7 @@ class QueryStream:
         while not self._stop.is_set():
             try:
                 reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=2)
-                addresses = sorted(item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A
-                                   for item in rrset)
+                addresses = sorted(a_records(reply))
                 if reply.rcode() != dns.rcode.NOERROR:
                     self.counts[dns.rcode.to_text(reply.rcode())] += 1
                 elif addresses == self.expected:
