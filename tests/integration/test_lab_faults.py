@@ -58,10 +58,10 @@ def cluster_whole(seen_from=None):
     return True
 
 
-def converge(*args):
+def converge(*args, **environment):
     """The lab's converge.yml (site.yml after the lab's scaffolding, whose plays --tags skip)."""
     return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"] + list(args), cwd=LAB,
-                          env=lab_env(), capture_output=True, text=True, check=False)
+                          env=dict(lab_env(), **environment), capture_output=True, text=True, check=False)
 
 
 def test_a_server_down_even_the_leader_costs_no_answer_and_it_rejoins_by_itself(lab):
@@ -128,6 +128,46 @@ def test_a_restarted_client_agent_keeps_its_services_and_checks(lab):
     print("web1's agent restarted: web01 and its check still registered; web1 missing from the answers "
           "%d times in 15 s, between %s and %s s after the restart" % (
               len(missing), missing[0] if missing else "-", missing[-1] if missing else "-"))
+    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
+
+
+def play_recap(output):
+    """{host: {"ok": n, "changed": n, "unreachable": n, "failed": n, ...}} from ansible-playbook's recap."""
+    return dict((host, dict((key, int(value)) for key, value in re.findall(r"(\w+)=(\d+)", counts)))
+                for host, counts in re.findall(r"^(\S+)\s+: (ok=.*)$", output, re.M))
+
+
+def test_with_the_first_server_gone_a_rerun_keeps_the_key_and_tokens_and_changes_nothing(lab):
+    """node1, where a new cluster's gossip key and ACL bootstrap come from, is stopped (its host
+    unreachable); site.yml runs again for everything else."""
+    subprocess.run(["podman", "stop", "-t", "5", "cdns-lab-node1"], env=lab_env(), check=True, capture_output=True)
+    try:
+        assert wait_until(lambda: status("leader"), timeout=30) is not None
+        proc = converge("--tags", "consul")
+        recap = play_recap(proc.stdout)
+        print("first server gone, re-run: %s" % recap)
+        assert recap.pop("node1")["unreachable"] == 1, proc.stdout[-3000:]
+        assert all(counts["failed"] == 0 and counts["changed"] == 0 for counts in recap.values()), proc.stdout[-5000:]
+        assert ask(SERVICE)[1] == ALL
+    finally:
+        subprocess.run(["podman", "start", "cdns-lab-node1"], env=lab_env(), check=False, capture_output=True)
+    assert wait_until(cluster_whole, timeout=90, interval=1) is not None
+
+
+def test_a_new_node_gets_the_clusters_gossip_key(lab):
+    """web3 made new (no key file, no keyring) and given site.yml alone (--limit web3), without the
+    lab's fact cache: the servers' addresses come from site.yml gathering their facts too."""
+    on("web3", "sh", "-c", "systemctl stop consul && rm -f /etc/consul.d/gossip.key /etc/consul.d/encrypt.hcl"
+                           " /var/lib/consul/serf/local.keyring")
+    proc = converge("--tags", "consul", "--limit", "web3", ANSIBLE_CACHE_PLUGIN="memory")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    key = on("node1", "cat", "/etc/consul.d/gossip.key").stdout
+    assert on("web3", "cat", "/etc/consul.d/gossip.key").stdout == key
+    keyring = json.loads(on("node1", "curl", "-sf", "-H", "X-Consul-Token: " + management_token(),
+                            "http://127.0.0.1:8500/v1/operator/keyring").stdout)
+    # one key, held by every member of the WAN pool (servers) and the LAN pool (the 8 agents)
+    assert dict((pool["WAN"], (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
+        True: ({key.strip(): 3}, 3), False: ({key.strip(): 8}, 8)}
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 

@@ -115,6 +115,7 @@ down() {
     podman network rm -f "$net" >/dev/null 2>&1 || true
   done
   remove_stale_bridge "$SUBNET"
+  rm -rf "$LABDIR/facts-${PREFIX%-}"   # ansible.cfg's fact cache of these hosts
 }
 
 up() {
