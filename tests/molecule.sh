@@ -6,7 +6,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 export CONTAINERS_CONF=$CONSUL_DNS_CACHE/lab/containers.conf
 lab() { LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
-cleanup() { lab down; }
+# the CA and agent keys the converge makes (molecule/default/converge.yml)
+CDNS_MOL_TLS_DIR=$(mktemp -d)
+export CDNS_MOL_TLS_DIR
+converge_log=$CDNS_MOL_TLS_DIR.converge.log
+cleanup() { lab down; rm -rf "$CDNS_MOL_TLS_DIR" "$converge_log" "$converge_log.patterns"; }
 trap cleanup EXIT
 lab image
 lab down
@@ -14,4 +18,28 @@ lab down
 export CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
 lab network "$CDNS_MOL_NETWORK" 10.89.60.0/24
 cd "$(dirname "$here")"
-molecule test -s "${1:-default}"
+# molecule test's sequence (molecule.yml), with the first converge verbose and with diffs, whose
+# output must not hold a line of any private key it made
+scenario=${1:-default}
+molecule destroy -s "$scenario"
+molecule create -s "$scenario"
+# ansible's own log: molecule's console wraps long lines
+if ! ANSIBLE_LOG_PATH=$converge_log molecule converge -s "$scenario" -- -vvv --diff >/dev/null 2>&1; then
+  tail -n 200 "$converge_log"
+  exit 1
+fi
+grep -A 8 'PLAY RECAP' "$converge_log" | cut -d '|' -f 2-
+# whole 64-character lines only: the last line of an EC key holds its public key, shown by design
+keys=0
+for key in "$CDNS_MOL_TLS_DIR"/*key*.pem; do
+  keys=$((keys + 1))
+  grep -xE '[A-Za-z0-9+/]{64}' "$key" >"$converge_log.patterns"
+  if grep -F -q -f "$converge_log.patterns" "$converge_log"; then
+    echo "a line of the private key $(basename "$key") appears in the verbose converge output" >&2
+    exit 1
+  fi
+done
+echo "private keys searched for in the verbose converge output ($(wc -c <"$converge_log") bytes): $keys, none found"
+molecule idempotence -s "$scenario"
+molecule verify -s "$scenario"
+molecule destroy -s "$scenario"
