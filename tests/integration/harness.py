@@ -248,6 +248,11 @@ def run_playbook(playbook, extra_vars=None, check=False, verbosity=0, env=None):
         cmd.append("-" + "v" * verbosity)
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=ansible_env(env))
     output = proc.stdout + proc.stderr
+    return proc.returncode, output, play_recap(output)
+
+
+def play_recap(output):
+    """{host: {"ok": n, "changed": n, "unreachable": n, "failed": n, ...}} from ansible-playbook's recap."""
     stats = {}
     in_recap = False
     for line in output.splitlines():
@@ -257,4 +262,4 @@ def run_playbook(playbook, extra_vars=None, check=False, verbosity=0, env=None):
         if in_recap and ":" in line and "ok=" in line:
             host, counters = line.split(":", 1)
             stats[host.strip()] = dict((k, int(v)) for k, v in (item.split("=") for item in counters.split()))
-    return proc.returncode, output, stats
+    return stats

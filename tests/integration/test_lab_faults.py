@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from harness import play_recap
 from labdns import (ALL, BACKENDS, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env, management_token, on,
                     wait_until)
 
@@ -129,12 +130,6 @@ def test_a_restarted_client_agent_keeps_its_services_and_checks(lab):
           "%d times in 15 s, between %s and %s s after the restart" % (
               len(missing), missing[0] if missing else "-", missing[-1] if missing else "-"))
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
-
-
-def play_recap(output):
-    """{host: {"ok": n, "changed": n, "unreachable": n, "failed": n, ...}} from ansible-playbook's recap."""
-    return dict((host, dict((key, int(value)) for key, value in re.findall(r"(\w+)=(\d+)", counts)))
-                for host, counts in re.findall(r"^(\S+)\s+: (ok=.*)$", output, re.M))
 
 
 def test_with_the_first_server_gone_a_rerun_keeps_the_key_and_tokens_and_changes_nothing(lab):
