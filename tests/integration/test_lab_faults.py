@@ -8,13 +8,16 @@ it leaves the servers with the UI off until the lab is torn down.
 import json
 import os
 import re
+import socket
+import stat
+import struct
 import subprocess
 import time
 
 import pytest
 
 from harness import play_recap
-from labdns import (ALL, BACKENDS, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env, management_token, on,
+from labdns import (ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env, management_token, on,
                     wait_until)
 
 pytestmark = [
@@ -63,6 +66,33 @@ def converge(*args, **environment):
     """The lab's converge.yml (site.yml after the lab's scaffolding, whose plays --tags skip)."""
     return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"] + list(args), cwd=LAB,
                           env=dict(lab_env(), **environment), capture_output=True, text=True, check=False)
+
+
+def listening(host, table, port):
+    """Local addresses of the sockets on `port` in a lab host's /proc/net/<table> (tcp: listening
+    only); IPv4 ones as dotted quads, IPv6 ones as the table's hex."""
+    addresses = set()
+    for line in on(host, "cat", "/proc/net/" + table).stdout.splitlines()[1:]:
+        fields = line.split()
+        address, hex_port = fields[1].split(":")
+        if int(hex_port, 16) == port and (not table.startswith("tcp") or fields[3] == "0A"):
+            addresses.add(socket.inet_ntoa(struct.pack("<I", int(address, 16))) if len(address) == 8 else address)
+    return addresses
+
+
+def test_secure_defaults_as_the_hosts_have_them(lab):
+    """Keys and tokens readable by root (and the consul group) only, the management token by its
+    owner on the controller only; the HTTP API on loopback; dnsmasq on its two addresses, no wildcard."""
+    for host in ("node1", "node2", "node3", "web1", "web2", "web3", "dns1", "dns2"):
+        modes = on(host, "stat", "-c", "%n %a %U:%G", "/etc/consul.d/gossip.key", "/etc/consul.d/encrypt.hcl",
+                   "/etc/consul.d/acl-tokens.hcl").stdout.split("\n")[:3]
+        assert modes == ["/etc/consul.d/gossip.key 600 root:root", "/etc/consul.d/encrypt.hcl 640 root:consul",
+                         "/etc/consul.d/acl-tokens.hcl 640 root:consul"], host
+        assert listening(host, "tcp", 8500) == {"127.0.0.1"} and listening(host, "tcp6", 8500) == set(), host
+    assert stat.S_IMODE(os.stat(os.path.join(LAB, ".consul-bj-management.token")).st_mode) == 0o600
+    for host, address in (("dns1", FORWARDER), ("dns2", SECOND_FORWARDER)):
+        assert listening(host, "udp", 53) == listening(host, "tcp", 53) == {"127.0.0.1", address}, host
+        assert listening(host, "udp6", 53) == listening(host, "tcp6", 53) == set(), host
 
 
 def test_a_server_down_even_the_leader_costs_no_answer_and_it_rejoins_by_itself(lab):
