@@ -17,6 +17,9 @@ description:
     O(via=dns) resolves SRV and A records over TCP through a resolver you name, such as a dnsmasq
     forwarder or a Consul server's DNS port (TCP because Consul cuts UDP answers to
     C(udp_answer_limit), without saying so unless C(enable_truncate) is on). Both return the same shape.
+  - Only instances whose address is an IP address are returned; any other address (a DNS name,
+    or a string crafted to inject lines into the configs built from this lookup) is dropped with
+    a warning naming the service and the instance.
   - Several terms return the backends of several services, one flat list; with O(by_service=true)
     one dictionary mapping each service to its list.
 extends_documentation_fragment:
@@ -145,6 +148,7 @@ import random
 from ansible.errors import AnsibleError, AnsibleOptionsError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
     CONNECTION_ARGUMENT_SPEC,
@@ -152,6 +156,9 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulClient,
     ConsulError,
 )
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_ip_address
+
+display = Display()
 
 try:
     import dns.exception
@@ -214,7 +221,7 @@ class LookupModule(LookupBase):
             entries = client.healthy_instances(
                 service, tags=options["tag"], near=options["near"], node_meta=options["node_meta"],
                 passing=options["passing"])
-            return [backend_from_health_entry(entry) for entry in entries]
+            return [backend_from_health_entry(entry) for entry in entries if has_ip_address(entry, service)]
         return resolve
 
     def _resolve_dns(self, options):
@@ -245,6 +252,16 @@ class LookupModule(LookupBase):
             host = "[%s]" % backend["address"] if ":" in backend["address"] else backend["address"]
             return "%s:%s" % (host, backend["port"])
         return backend
+
+
+def has_ip_address(entry, service):
+    """Whether a /v1/health/service entry's address is an IP address; warns naming it when not."""
+    address = entry["Service"].get("Address") or entry["Node"].get("Address")
+    if is_ip_address(address):
+        return True
+    display.warning("consul_backends: dropped instance %r of service %r on node %r: its address %r is not an IP address"
+                    % (entry["Service"].get("ID"), service, entry["Node"].get("Node"), address))
+    return False
 
 
 def backend_from_health_entry(entry):

@@ -22,6 +22,8 @@ import re
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.six import string_types
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_label, is_host
+
 # Service meta key through which consul_services marks the services it owns (for purge).
 SET_META_KEY = "consul_dns_set"
 
@@ -39,8 +41,8 @@ CHECK_OPTIONS = dict(
     tcp=dict(type="str"),
     http=dict(type="str"),
     method=dict(type="str"),
-    header=dict(type="dict"),
-    body=dict(type="str"),
+    header=dict(type="dict", no_log=True),
+    body=dict(type="str", no_log=True),
     tls_skip_verify=dict(type="bool", default=False),
     tls_server_name=dict(type="str"),
     grpc=dict(type="str"),
@@ -251,23 +253,65 @@ def normalize_check(params, where="", service_bound=False, default_id=None, defa
     return definition
 
 
-def fingerprint(definition):
-    """A short, stable hash of a normalised check definition (everything but its Notes marker)."""
-    payload = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+# Fields that may hold secrets (an Authorization header, a token in a body): never in results, and
+# in the fingerprint only through a keyed, deliberately slow digest, because Notes -- where the
+# fingerprint is stored -- are readable by every holder of a service read token (DNS included).
+SECRET_FIELDS = ("Header", "Body")
+_SECRET_DIGEST_ROUNDS = 100000
+
+
+def _secret_digest(definition, key):
+    secrets = dict((field, definition[field]) for field in SECRET_FIELDS if field in definition)
+    if not secrets:
+        return None
+    payload = json.dumps(secrets, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    salt = ("%s\n%s\n%s" % (key or "", definition.get("ServiceID", ""), definition["CheckID"])).encode("utf-8")
+    return hashlib.pbkdf2_hmac("sha256", payload, salt, _SECRET_DIGEST_ROUNDS).hex()
+
+
+def fingerprint(definition, key=""):
+    """A short, stable hash of a normalised check definition (everything but its Notes marker).
+
+    ``key`` (the module's ACL token) keys the digest of the secret fields, so the fingerprint
+    cannot be used to guess a header or body by someone without the token.
+    """
+    public = dict((field, value) for field, value in definition.items() if field not in SECRET_FIELDS)
+    digest = _secret_digest(definition, key)
+    if digest:
+        public["SecretDigest"] = digest
+    payload = json.dumps(public, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def owned_fingerprint(definition, standalone=False):
+def owned_fingerprint(definition, standalone=False, key=""):
     """The fingerprint token as stored in Notes, with the owner prefix of standalone checks."""
-    return (STANDALONE_PREFIX if standalone else "") + fingerprint(definition)
+    return (STANDALONE_PREFIX if standalone else "") + fingerprint(definition, key)
 
 
-def with_fingerprint(definition, standalone=False):
+def with_fingerprint(definition, standalone=False, key=""):
     """The definition to send: its Notes end with the fingerprint marker."""
     marked = dict(definition)
-    marker = "[consul_dns:%s]" % owned_fingerprint(definition, standalone)
+    marker = "[consul_dns:%s]" % owned_fingerprint(definition, standalone, key)
     marked["Notes"] = definition["Notes"] + "\n" + marker if definition.get("Notes") else marker
     return marked
+
+
+def without_secrets(definition):
+    """A check definition fit for module results: secret fields' values masked."""
+    shown = dict(definition)
+    if "Header" in shown:
+        shown["Header"] = dict((name, ["********"]) for name in shown["Header"])
+    if "Body" in shown:
+        shown["Body"] = "********"
+    return shown
+
+
+def secret_values(definition):
+    """Every secret string of a check definition, for AnsibleModule.no_log_values."""
+    values = set(value for values in (definition.get("Header") or {}).values() for value in values)
+    if definition.get("Body"):
+        values.add(definition["Body"])
+    return values
 
 
 def split_notes(notes):
@@ -279,7 +323,7 @@ def split_notes(notes):
     return notes[:match.start()], match.group(1)
 
 
-def check_summary(definition, standalone=False):
+def check_summary(definition, standalone=False, key=""):
     """The readable-back view of a desired check definition, comparable with observed_check()."""
     return {
         "CheckID": definition["CheckID"],
@@ -287,7 +331,7 @@ def check_summary(definition, standalone=False):
         "Type": _type_of_definition(definition),
         "ServiceID": definition.get("ServiceID", ""),
         "Notes": definition.get("Notes", ""),
-        "Fingerprint": owned_fingerprint(definition, standalone),
+        "Fingerprint": owned_fingerprint(definition, standalone, key),
     }
 
 
@@ -322,8 +366,28 @@ def validate_options(spec, params, where):
     return result.validated_parameters
 
 
+def check_dns_safe(params, where=""):
+    """Refuse what Consul's DNS cannot serve, or could be made to serve as something else: the
+    name, ID and tags must be RFC 1123 labels, the address an IP address or a DNS name."""
+    for option in ("name", "id"):
+        value = params.get(option)
+        if value is not None and not is_dns_label(value):
+            raise DefinitionError(
+                "%s%s %r is not a DNS label: use up to 63 letters, digits and '-', not starting or ending with '-'"
+                % (where, option, value))
+    for index, tag in enumerate(params.get("tags") or []):
+        if not is_dns_label(tag):
+            raise DefinitionError(
+                "%stags[%d] %r is not a DNS label: use up to 63 letters, digits and '-', not starting or ending with '-'"
+                % (where, index, tag))
+    address = params.get("address")
+    if address and not is_host(address):
+        raise DefinitionError("%saddress %r is neither an IP address nor a DNS name" % (where, address))
+
+
 def normalize_service(params, where="", set_name=None):
     """Validate a service's options; return its registration (CamelCase, with normalised Checks)."""
+    check_dns_safe(params, where)
     service_id = params.get("id") or params["name"]
     port = params.get("service_port")
     if port is not None and not 0 <= port <= 65535:
@@ -374,11 +438,11 @@ def normalize_service(params, where="", set_name=None):
     }
 
 
-def desired_service_state(registration):
+def desired_service_state(registration, key=""):
     """The comparable view of a desired registration (checks reduced to what Consul returns)."""
     state = dict((k, v) for k, v in registration.items() if k != "Checks")
     state["Checks"] = sorted(
-        (dict(check_summary(c), ServiceID=registration["ID"]) for c in registration["Checks"]),
+        (dict(check_summary(c, key=key), ServiceID=registration["ID"]) for c in registration["Checks"]),
         key=lambda c: c["CheckID"],
     )
     return state
@@ -415,8 +479,20 @@ def dropped_check_ids(before, after):
     return sorted(c["CheckID"] for c in (before or {}).get("Checks", []) if c["CheckID"] not in keep)
 
 
-def service_to_send(registration):
+def service_to_send(registration, key=""):
     """The registration with every check's Notes carrying its fingerprint."""
     sent = dict(registration)
-    sent["Checks"] = [with_fingerprint(c) for c in registration["Checks"]]
+    sent["Checks"] = [with_fingerprint(c, key=key) for c in registration["Checks"]]
     return sent
+
+
+def service_for_result(registration):
+    """A registration fit for module results: its checks' secret fields masked."""
+    shown = dict(registration)
+    shown["Checks"] = [without_secrets(c) for c in registration["Checks"]]
+    return shown
+
+
+def registration_secrets(registration):
+    """Every secret string of a registration's checks (for AnsibleModule.no_log_values)."""
+    return set(value for check in registration["Checks"] for value in secret_values(check))

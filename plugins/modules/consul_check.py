@@ -209,6 +209,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_defini
     normalize_check,
     observed_check,
     with_fingerprint,
+    without_secrets,
 )
 
 
@@ -243,11 +244,11 @@ def main():
             module.fail_json(msg="service_id %s: no such service is registered on the agent at %s" % (service_id, client.url))
         current = client.agent_checks().get(check_id)
         before = observed_check(current) if current else None
-        after = check_summary(desired, standalone=True) if desired else None
+        after = check_summary(desired, standalone=True, key=params["token"]) if desired else None
         changed = before != after
         if changed and not module.check_mode:
             if desired:
-                client.register_check(with_fingerprint(desired, standalone=True))
+                client.register_check(with_fingerprint(desired, standalone=True, key=params["token"]))
             else:
                 client.deregister_check(check_id)
     except ConsulError as exc:
@@ -255,7 +256,7 @@ def main():
 
     result = dict(changed=changed, check_id=check_id)
     if desired:
-        result.update(check=desired, fingerprint=after["Fingerprint"])
+        result.update(check=without_secrets(desired), fingerprint=after["Fingerprint"])
     if module._diff:
         result["diff"] = dict(before=before or {}, after=after or {})
     module.exit_json(**result)

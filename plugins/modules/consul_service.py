@@ -152,6 +152,8 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_defini
     desired_service_state,
     dropped_check_ids,
     normalize_service,
+    registration_secrets,
+    service_for_result,
     observed_service_state,
     service_to_send,
 )
@@ -178,17 +180,18 @@ def main():
             registration = normalize_service(params)
         except DefinitionError as exc:
             module.fail_json(msg=str(exc))
+        module.no_log_values.update(registration_secrets(registration))
     service_id = registration["ID"] if registration else params["id"] or params["name"]
 
     client = client_from_module(module)
     try:
         current = client.agent_service(service_id)
         before = observed_service_state(current, client.agent_checks()) if current else None
-        after = desired_service_state(registration) if registration else None
+        after = desired_service_state(registration, key=params["token"]) if registration else None
         changed = before != after
         if changed and not module.check_mode:
             if registration:
-                client.register_service(service_to_send(registration))
+                client.register_service(service_to_send(registration, key=params["token"]))
                 for check_id in dropped_check_ids(before, after):
                     client.deregister_check(check_id)
             else:
@@ -198,7 +201,7 @@ def main():
 
     result = dict(changed=changed, service_id=service_id)
     if registration:
-        result["service"] = registration
+        result["service"] = service_for_result(registration)
     if module._diff:
         result["diff"] = dict(before=before or {}, after=after or {})
     module.exit_json(**result)

@@ -117,6 +117,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_defini
     desired_service_state,
     dropped_check_ids,
     normalize_service,
+    registration_secrets,
     observed_service_state,
     service_to_send,
     validate_options,
@@ -153,6 +154,8 @@ def main():
         registrations = desired_registrations(params["services"], params["set_name"])
     except DefinitionError as exc:
         module.fail_json(msg=str(exc))
+    for registration in registrations.values():
+        module.no_log_values.update(registration_secrets(registration))
 
     client = client_from_module(module)
     result = dict(changed=False, registered=[], updated=[], deregistered=[], unchanged=0)
@@ -164,7 +167,7 @@ def main():
         for service_id, registration in registrations.items():
             current = agent_services.get(service_id)
             before = observed_service_state(current, agent_checks) if current else None
-            after = desired_service_state(registration)
+            after = desired_service_state(registration, key=params["token"])
             if before == after:
                 result["unchanged"] += 1
                 continue
@@ -180,7 +183,7 @@ def main():
         result["changed"] = bool(to_register or result["deregistered"])
         if not module.check_mode:
             for registration, dropped_checks in to_register:
-                client.register_service(service_to_send(registration))
+                client.register_service(service_to_send(registration, key=params["token"]))
                 for check_id in dropped_checks:
                     client.deregister_check(check_id)
             for service_id in result["deregistered"]:

@@ -11,25 +11,51 @@ for about half a second. So a list that would remove addresses is never trusted 
 handler asks the agent for a consistent (leader-confirmed) read and publishes that; when that read
 fails, the file is left as it was. Only a confirmed empty list empties the file (the alias then
 answers its CNAME with no address, never a stale one). Writes are atomic (rename).
+
+Only IP addresses are ever written: whoever may register a service decides its Address, and a
+hosts file line holds names after the address. Anything else is dropped and logged (journal and
+stderr) with the service and instance it came from.
 """
 
 import argparse
+import ipaddress
 import json
 import os
 import ssl
 import sys
+import syslog
 import tempfile
 import urllib.parse
 import urllib.request
 
 
+def log(message):
+    sys.stderr.write(message + "\n")
+    syslog.openlog("consul-dns-alias-watch")
+    syslog.syslog(syslog.LOG_WARNING, message)
+
+
+def is_ip_address(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return value == value.strip()
+
+
 def addresses_of(entries):
-    """Sorted unique addresses of /v1/health/service entries (service address, else the node's)."""
+    """Sorted unique IP addresses of /v1/health/service entries (service address, else the node's)."""
     found = set()
     for entry in entries or []:
-        address = (entry.get("Service") or {}).get("Address") or (entry.get("Node") or {}).get("Address")
-        if address:
-            found.add(address)
+        service, node = entry.get("Service") or {}, entry.get("Node") or {}
+        address = service.get("Address") or node.get("Address")
+        if not address:
+            continue
+        if not isinstance(address, str) or not is_ip_address(address):
+            log("dropped instance %r of service %r on node %r: its address %r is not an IP address"
+                % (service.get("ID"), service.get("Service"), node.get("Node"), address))
+            continue
+        found.add(address)
     return sorted(found)
 
 

@@ -56,3 +56,18 @@ def test_main_publishes_atomically_and_only_on_change(tmp_path, monkeypatch):
     watch.main(args + ["--api-url", "http://127.0.0.1:1"], io.StringIO(""))
     assert hosts.read_text() == "10.0.0.2 web.alias.consul\n10.0.0.3 web.alias.consul\n"
     assert [p.name for p in tmp_path.iterdir()] == ["web.hosts"]
+
+
+def test_only_ip_addresses_reach_the_hosts_file_and_the_rest_is_logged(tmp_path, capsys):
+    """A service registered with a hosts-file payload as its address (Consul accepts it) must not
+    make the forwarder answer other names."""
+    hostile = "6.6.6.6 www.bank.example\n6.6.6.6 login.bank.example\n6.6.6.7"
+    data = entries("10.0.0.2", hostile, "web.service.consul", "fe80::1", " 10.0.0.4")
+    data[1]["Service"].update(ID="evil-1", Service="web")
+    hosts = tmp_path / "web.hosts"
+    args = ["--file", str(hosts), "--name", "web.alias.consul", "--service", "web"]
+    assert watch.main(args, io.StringIO(json.dumps(data))) == 0
+    assert hosts.read_text() == "10.0.0.2 web.alias.consul\nfe80::1 web.alias.consul\n"
+    logged = capsys.readouterr().err
+    assert "dropped instance 'evil-1' of service 'web'" in logged and "bank.example" in logged
+    assert logged.count("dropped instance") == 3

@@ -34,3 +34,15 @@ def test_shuffle_uses_random_and_keeps_every_backend(monkeypatch):
     monkeypatch.setattr(cb.random, "shuffle", lambda items: items.reverse())
     shuffled = cb.LookupModule._ordered(backends, "shuffle")
     assert shuffled == backends[::-1] and shuffled is not backends
+
+
+def test_only_instances_with_an_ip_address_are_kept(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(cb.display, "warning", warnings.append)
+    hostile = "6.6.6.6 www.bank.example\n6.6.6.7"
+    entry = {"Node": {"Node": "n1", "Address": "10.0.0.1"}, "Service": {"ID": "evil", "Address": hostile}}
+    assert cb.has_ip_address(entry, "web") is False
+    assert warnings == ["consul_backends: dropped instance 'evil' of service 'web' on node 'n1': its address %r"
+                        " is not an IP address" % hostile]
+    assert cb.has_ip_address(dict(entry, Service={"ID": "ok", "Address": ""}), "web") is True
+    assert cb.has_ip_address(dict(entry, Service={"ID": "ok", "Address": "fd00::1"}), "web") is True

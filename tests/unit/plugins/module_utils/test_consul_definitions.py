@@ -119,3 +119,37 @@ def test_validate_options_names_the_element():
     with pytest.raises(defs.DefinitionError) as err:
         defs.validate_options(defs.CHECK_OPTIONS, {"tcp": "a:1", "colour": "red"}, "services[3]: checks[0]: ")
     assert str(err.value).startswith("services[3]: checks[0]: ") and "colour" in str(err.value)
+
+
+@pytest.mark.parametrize("params,named", [
+    (dict(name="web\naddress=/login.example/6.6.6.6"), "name 'web\\naddress=/login.example/6.6.6.6' is not a DNS label"),
+    (dict(name="web", id="web 01"), "id 'web 01' is not a DNS label"),
+    (dict(name="web", tags=["ok", "v1.2"]), "tags[1] 'v1.2' is not a DNS label"),
+    (dict(name="web", address="6.6.6.6 www.bank.example\n6.6.6.7"), "address '6.6.6.6 www.bank.example\\n6.6.6.7'"
+                                                                     " is neither an IP address nor a DNS name"),
+])
+def test_what_dns_cannot_serve_is_refused_naming_the_option(params, named):
+    with pytest.raises(defs.DefinitionError) as err:
+        defs.normalize_service(params, "services[0]: ")
+    assert str(err.value).startswith("services[0]: " + named)
+
+
+@pytest.mark.parametrize("address", ["10.1.88.84", "fd00::1", "web.service.zhangeamon.com", "", None])
+def test_addresses_dns_can_serve_are_taken(address):
+    assert defs.normalize_service(dict(name="www", address=address))["Address"] == (address or "")
+
+
+def test_secret_fields_stay_out_of_results_and_key_the_fingerprint():
+    definition = defs.normalize_check(check(check_id="c", http="http://a/", interval="10s",
+                                            header={"Authorization": "Bearer s3cret"}, body="p4ss"))
+    assert defs.secret_values(definition) == {"Bearer s3cret", "p4ss"}
+    shown = defs.without_secrets(definition)
+    assert "s3cret" not in repr(shown) and "p4ss" not in repr(shown) and shown["Header"] == {"Authorization": ["********"]}
+    # the fingerprint follows the secrets, and differs by key: a reader of Notes without the token cannot test guesses
+    other = dict(definition, Header={"Authorization": ["Bearer other"]})
+    assert defs.fingerprint(definition, "token-a") != defs.fingerprint(other, "token-a")
+    assert defs.fingerprint(definition, "token-a") != defs.fingerprint(definition, "token-b")
+    assert defs.fingerprint(definition, "token-a") == defs.fingerprint(dict(definition), "token-a")
+    registration = defs.normalize_service(dict(name="web", checks=[dict(http="http://a/", interval="10s", body="p4ss")]))
+    assert defs.registration_secrets(registration) == {"p4ss"}
+    assert "p4ss" not in repr(defs.service_for_result(registration))
