@@ -57,6 +57,16 @@ def is_ip_network(value):
     return True
 
 
+def is_dns_server(value):
+    """A resolver as dnsmasq's server= takes it: an IP address, optionally '#port' ('10.0.0.2#5353')."""
+    if not isinstance(value, string_types):
+        return False
+    address, sep, port = value.partition("#")
+    if sep and not (port.isdigit() and 0 < int(port) < 65536 and port == str(int(port))):
+        return False
+    return is_ip_address(address)
+
+
 def is_host(value):
     """An IP address or a DNS name: what a Consul service address may be."""
     return is_ip_address(value) or is_dns_name(value)

@@ -44,6 +44,21 @@ options:
         description: The node's datacenter.
         type: str
         required: true
+  service_identities:
+    description:
+      - Names of services the token may register (service identities, valid in every datacenter);
+        each grants C(service) write on that one name (and its sidecar proxy) plus read on every
+        service and node: what registering that service needs and no more.
+    type: list
+    elements: str
+    default: []
+  append_service_identities:
+    description:
+      - Keep the service identities the token has besides O(service_identities). A host that stops
+        declaring a service can still deregister it with its own token in the same run; a second
+        task without this option then takes the identity away.
+    type: bool
+    default: false
   local:
     description: Keep the token in this datacenter only.
     type: bool
@@ -68,6 +83,15 @@ EXAMPLES = r"""
     token: "{{ consul_management_token }}"
   register: web1_agent_token
   no_log: true
+
+- name: web1 may register its own service web, and nothing else
+  discovery.consul_dns.consul_acl_token:
+    description: agent token of web1
+    node_identities:
+      - {node_name: web1, datacenter: bj}
+    service_identities: [web]
+    token: "{{ consul_management_token }}"
+  no_log: true
 """
 
 RETURN = r"""
@@ -80,6 +104,12 @@ secret_id:
   description: The token's secret, what clients send. Sensitive; run the task with C(no_log).
   returned: when O(state=present) and not in check mode for a new token
   type: str
+service_identities:
+  description: Names of the service identities the token has (would have, in check mode).
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [web]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -96,6 +126,8 @@ def comparable(token):
         Description=token.get("Description") or "",
         Policies=sorted(p["Name"] for p in token.get("Policies") or []),
         NodeIdentities=sorted(((n["NodeName"], n["Datacenter"]) for n in token.get("NodeIdentities") or [])),
+        ServiceIdentities=sorted(((s["ServiceName"], sorted(s.get("Datacenters") or []))
+                                  for s in token.get("ServiceIdentities") or [])),
         Local=bool(token.get("Local")),
     )
 
@@ -107,6 +139,8 @@ def main():
         policies=dict(type="list", elements="str", default=[]),
         node_identities=dict(type="list", elements="dict", default=[], options=dict(
             node_name=dict(type="str", required=True), datacenter=dict(type="str", required=True))),
+        service_identities=dict(type="list", elements="str", default=[]),
+        append_service_identities=dict(type="bool", default=False),
         local=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
@@ -116,6 +150,7 @@ def main():
         Description=params["description"],
         Policies=[dict(Name=name) for name in params["policies"]],
         NodeIdentities=[dict(NodeName=n["node_name"], Datacenter=n["datacenter"]) for n in params["node_identities"]],
+        ServiceIdentities=[dict(ServiceName=name) for name in params["service_identities"]],
         Local=params["local"],
     )
     client = client_from_module(module)
@@ -125,6 +160,10 @@ def main():
             module.fail_json(msg="description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
                 params["description"], len(listed), ", ".join(t["AccessorID"] for t in listed)))
         current = client.acl_read("token", listed[0]["AccessorID"]) if listed else None
+        if current and params["append_service_identities"]:
+            declared = set(s["ServiceName"] for s in desired["ServiceIdentities"])
+            desired["ServiceIdentities"] += [s for s in current.get("ServiceIdentities") or []
+                                             if s["ServiceName"] not in declared]
         before = comparable(current) if current else None
         after = comparable(desired) if params["state"] == "present" else None
         changed = before != after
@@ -140,6 +179,8 @@ def main():
     result = dict(changed=changed)
     if after and token:
         result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
+    if after:
+        result["service_identities"] = [name for name, _datacenters in after["ServiceIdentities"]]
     if module._diff:
         result["diff"] = dict(before=before or {}, after=after or {})
     module.exit_json(**result)

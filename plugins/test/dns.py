@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import (
     is_dns_label,
     is_dns_name,
+    is_dns_server,
     is_ip_address,
     is_ip_network,
 )
@@ -20,6 +21,7 @@ class TestModule(object):
         return {
             "dns_label": is_dns_label,
             "dns_name": is_dns_name,
+            "dns_server": is_dns_server,
             "ip_address": is_ip_address,
             "ip_network": is_ip_network,
         }

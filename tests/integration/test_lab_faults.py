@@ -17,8 +17,8 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import (ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env, management_token, on,
-                    wait_until)
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env,
+                    management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,7 +32,7 @@ HOST_OF_ADDRESS = dict((address, host) for host, address in SERVERS.items())
 
 def consul_api(host, path, token=None, check=True):
     """GET from the Consul agent of a lab host (its HTTP API listens on loopback only)."""
-    command = ["curl", "-sf", "-m", "3", "http://127.0.0.1:8500" + path]
+    command = AGENT_CURL + [AGENT_API + path]
     if token:
         command += ["-H", "X-Consul-Token: " + token]
     proc = on(host, *command, check=check)
@@ -88,7 +88,8 @@ def test_secure_defaults_as_the_hosts_have_them(lab):
                    "/etc/consul.d/acl-tokens.hcl").stdout.split("\n")[:3]
         assert modes == ["/etc/consul.d/gossip.key 600 root:root", "/etc/consul.d/encrypt.hcl 640 root:consul",
                          "/etc/consul.d/acl-tokens.hcl 640 root:consul"], host
-        assert listening(host, "tcp", 8500) == {"127.0.0.1"} and listening(host, "tcp6", 8500) == set(), host
+        assert listening(host, "tcp", 8501) == {"127.0.0.1"} and listening(host, "tcp6", 8501) == set(), host
+        assert listening(host, "tcp", 8500) == set(), host   # plain HTTP off
     assert stat.S_IMODE(os.stat(os.path.join(LAB, ".consul-bj-management.token")).st_mode) == 0o600
     for host, address in (("dns1", FORWARDER), ("dns2", SECOND_FORWARDER)):
         assert listening(host, "udp", 53) == listening(host, "tcp", 53) == {"127.0.0.1", address}, host
@@ -188,8 +189,7 @@ def test_a_new_node_gets_the_clusters_gossip_key(lab):
     assert proc.returncode == 0, proc.stdout[-5000:]
     key = on("node1", "cat", "/etc/consul.d/gossip.key").stdout
     assert on("web3", "cat", "/etc/consul.d/gossip.key").stdout == key
-    keyring = json.loads(on("node1", "curl", "-sf", "-H", "X-Consul-Token: " + management_token(),
-                            "http://127.0.0.1:8500/v1/operator/keyring").stdout)
+    keyring = consul_api("node1", "/v1/operator/keyring", management_token())
     # one key, held by every member of the WAN pool (servers) and the LAN pool (the 8 agents)
     assert dict((pool["WAN"], (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
         True: ({key.strip(): 3}, 3), False: ({key.strip(): 8}, 8)}
@@ -304,6 +304,6 @@ def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
         secret = consul_api("node1", "/v1/acl/token/" + listed["AccessorID"], token)["SecretID"]
         if secret != "anonymous":
             secrets["token %s (%s)" % (listed["AccessorID"], listed["Description"])] = secret
-    assert len(secrets) >= 2 + 2 + 8   # key, management, dns-read and services tokens, 8 agent tokens
+    assert len(secrets) >= 2 + 1 + 8   # key, management and dns-read tokens, 8 agent tokens
     assert "+ui = false" in output      # the diff of consul.hcl is there, verbosely
     assert [name for name, secret in secrets.items() if secret in output] == []

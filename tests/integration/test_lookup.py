@@ -153,3 +153,19 @@ def test_nginx_upstream_template_renders_only_healthy_backends(backends, tmp_pat
     rc, output, _stats = run_playbook(playbook, dict(dest=str(dest), consul=backends.connection()))
     assert rc == 0, output
     assert dest.read_text() == "upstream it-lb {\n    server 127.0.0.1:82;\n    server 127.0.0.51:81;\n}\n"
+
+
+def test_an_address_that_is_not_an_ip_is_dropped_naming_the_instance(backends):
+    """Consul accepts any string as a service address; a template fed by the lookup must not."""
+    hostile = "6.6.6.6 www.bank.example\n6.6.6.7"
+    backends.api("PUT", "/v1/agent/service/register", json=dict(ID="lb-evil", Name="it-lb", Address=hostile, Port=80))
+    try:
+        wait_for(lambda: len(backends.api("GET", "/v1/health/service/it-lb?passing=1") or []) == 3, what="three passing")
+        result = run_module(
+            "ansible.builtin.debug", dict(msg="{{ query('discovery.consul_dns.consul_backends', 'it-lb', **lookup_options) }}"),
+            extra_vars=dict(lookup_options=dict(backends.connection(), order="sorted")))
+        assert result["msg"] == ["127.0.0.1", "127.0.0.51"]
+        warned = result.stderr + " ".join(result.get("warnings", []))
+        assert "dropped instance 'lb-evil' of service 'it-lb'" in warned, warned
+    finally:
+        backends.api("PUT", "/v1/agent/service/deregister/lb-evil")

@@ -1,5 +1,6 @@
 """consul_service and consul_services against real Consul 1.8.7 agents (plain, ACL, TLS)."""
 
+import json
 import os
 import subprocess
 
@@ -256,3 +257,38 @@ def test_consul_services_takes_a_thousand_services_in_one_task(quiet_agent):
     result = run_module("consul_services", dict(conn, services=[], set_name="scale", purge=True))
     assert len(result["deregistered"]) == 1000
     assert not [s for s in quiet_agent.api("GET", "/v1/agent/services") if s.startswith("scale-")]
+
+
+def test_check_headers_and_bodies_never_appear_in_output(agent):
+    """An Authorization header and a body of an HTTP check: not in the result, the diff or -vvv."""
+    header, body = "Bearer it-s3cret-header", "it-s3cret-body"
+    check = dict(http="http://127.0.0.1:1/", interval="10s", header={"Authorization": [header]}, body=body, method="POST")
+    try:
+        outputs = []
+        for module, args in (("consul_service", dict(agent.connection(), name="it-secret", checks=[check])),
+                             ("consul_services", dict(agent.connection(), set_name="it-secret",
+                                                      services=[dict(name="it-secret2", checks=[check])])),
+                             ("consul_check", dict(agent.connection(), check_id="it-secret3", **check))):
+            result = run_module(module, args, diff=True, env=dict(ANSIBLE_VERBOSITY="3"))
+            assert result["changed"] is True
+            outputs.append(json.dumps(result) + result.stderr)
+        notes = json.dumps(agent.api("GET", "/v1/agent/checks"))
+        assert [text for text in outputs + [notes] if header in text or body in text] == []
+    finally:
+        run_module("consul_service", dict(agent.connection(), id="it-secret", state="absent"))
+        run_module("consul_services", dict(agent.connection(), set_name="it-secret", services=[], purge=True))
+        run_module("consul_check", dict(agent.connection(), check_id="it-secret3", state="absent"))
+
+
+@pytest.mark.parametrize("service,named", [
+    (dict(name="web\naddress=/login.example/6.6.6.6"), "name 'web\\naddress=/login.example/6.6.6.6' is not a DNS label"),
+    (dict(name="web", tags=["a.b"]), "tags[0] 'a.b' is not a DNS label"),
+    (dict(name="web", address="6.6.6.6 www.bank.example\n6.6.6.7"), "is neither an IP address nor a DNS name"),
+])
+def test_what_dns_cannot_serve_is_refused_before_anything_is_sent(agent, service, named):
+    before = agent.api("GET", "/v1/agent/services")
+    for module, args in (("consul_service", dict(agent.connection(), **service)),
+                         ("consul_services", dict(agent.connection(), services=[service]))):
+        result = run_module(module, args)
+        assert result.get("failed") and named in result["msg"], result.get("msg")
+    assert agent.api("GET", "/v1/agent/services") == before

@@ -23,7 +23,9 @@ step "Running the collection's site.yml on the lab (first run: installs everythi
 (cd "$here" && ansible-playbook converge.yml | grep -E "^(PLAY|TASK \[discovery|.*: ok=)" | sed 's/\*\+$//')
 
 step "Raft: 3 servers, one leader (ACLs deny by default; the management token stays on the controller)"
-podman exec -e CONSUL_HTTP_TOKEN="$(cat "$here/.consul-bj-management.token")" cdns-lab-node1 consul operator raft list-peers
+podman exec -e CONSUL_HTTP_TOKEN="$(cat "$here/.consul-bj-management.token")" -e CONSUL_HTTP_ADDR=https://127.0.0.1:8501 \
+  -e CONSUL_CACERT=/etc/consul.d/tls/ca.pem -e CONSUL_CLIENT_CERT=/etc/consul.d/tls/agent.pem \
+  -e CONSUL_CLIENT_KEY=/etc/consul.d/tls/agent-key.pem cdns-lab-node1 consul operator raft list-peers
 
 step "Discovery through dnsmasq ($FORWARDER): web.service.zhangeamon.com, asked 4 times from web1"
 for _ in 1 2 3 4; do echo "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"; done

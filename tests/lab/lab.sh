@@ -127,7 +127,7 @@ up() {
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
     podman run -d --name "$PREFIX$name" --hostname "$name" --network "$net" --ip "$address" \
-      --no-hosts --dns=none --systemd=always "$IMAGE" /sbin/init >/dev/null
+      --no-hosts --dns=none --systemd=always --cap-add NET_ADMIN "$IMAGE" /sbin/init >/dev/null
   done <"$here/hosts.txt"
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue

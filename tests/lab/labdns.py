@@ -27,6 +27,12 @@ LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_
 RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
 
 
+# Every lab agent's HTTP API: HTTPS on loopback, client certificate required (the role's TLS default)
+AGENT_API = "https://127.0.0.1:8501"
+AGENT_CURL = ["curl", "-sf", "-m", "3", "--cacert", "/etc/consul.d/tls/ca.pem", "--cert", "/etc/consul.d/tls/agent.pem",
+              "--key", "/etc/consul.d/tls/agent-key.pem"]
+
+
 def lab_env():
     env = dict(os.environ)
     env.update(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",

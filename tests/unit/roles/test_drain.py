@@ -27,6 +27,7 @@ def drain(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "systemctl").write_text('#!/bin/sh\necho "$*" >>%s\n' % shlex.quote(str(tmp_path / "systemctl.log")))
+    (bin_dir / "systemd-run").write_text('#!/bin/sh\necho "systemd-run $*" >>%s\n' % shlex.quote(str(tmp_path / "systemctl.log")))
     environment = jinja2.Environment(trim_blocks=True)
     environment.filters.update(quote=shlex.quote, basename=os.path.basename)
     with open(TEMPLATE) as template:
@@ -41,8 +42,9 @@ def drain(tmp_path):
                               env=dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"])))
 
     run.servers = servers_file
-    run.reloads = lambda: (tmp_path / "systemctl.log").read_text().splitlines() \
+    run.calls = lambda: (tmp_path / "systemctl.log").read_text().splitlines() \
         if (tmp_path / "systemctl.log").exists() else []
+    run.reloads = lambda: [call for call in run.calls() if call.startswith("try-reload")]
     return run
 
 
@@ -74,6 +76,17 @@ def test_the_last_server_of_the_domain_is_never_drained(drain):
 
 def test_a_wrong_call_says_how_to_call_it_and_changes_nothing(drain):
     proc = drain("remove", "10.0.0.11")
-    assert proc.returncode == 2 and "drain|restore ADDRESS" in proc.stderr
+    assert proc.returncode == 2 and "drain ADDRESS [SECONDS] | restore ADDRESS" in proc.stderr
     assert drain.servers.read_text() == SERVERS and drain.reloads() == []
     assert sorted(p.name for p in drain.servers.parent.iterdir()) == ["bin", "servers"]
+
+
+def test_a_drain_restores_itself_unless_restored_first(drain):
+    """Whatever happens to the run that drained (a failure, an interrupt), a timer restores."""
+    drain("drain", "10.0.0.11", "90")
+    drain("restore", "10.0.0.11")
+    timer = "dnsmasq-consul-restore-10_0_0_11"
+    assert [call for call in drain.calls() if not call.startswith("try-reload")] == [
+        "stop %s.timer" % timer,
+        "systemd-run --quiet --collect --unit %s --on-active=90 /usr/local/sbin/dnsmasq-consul-drain restore 10.0.0.11" % timer,
+        "stop %s.timer" % timer]
