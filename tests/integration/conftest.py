@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness import CONSUL_BIN, ConsulAgent
-from labdns import LAB, VENV_BIN, lab_env
+from labdns import FIRST_CONVERGE_LOG, LAB, VENV_BIN, lab_env
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,8 +48,11 @@ def lab(podman_worker):
         assert up.returncode == 0, "lab.sh up failed twice:\n" + "\n---\n".join(attempts)
         if len(attempts) > 1:
             print("lab.sh up needed a second attempt; the first said:\n" + attempts[0])
-        converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"], cwd=LAB,
+        # verbosely, with diffs: the secrets test searches this first, bootstrapping run too
+        converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml", "-vvv", "--diff"], cwd=LAB,
                                   capture_output=True, text=True, env=lab_env(), check=False)
+        with open(FIRST_CONVERGE_LOG, "w", encoding="utf-8") as log:
+            log.write(converge.stdout + converge.stderr)
         assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]
         yield
     finally:

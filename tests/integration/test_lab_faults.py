@@ -1,8 +1,8 @@
 """Faults survived and bad input refused, on the lab (tests/lab), with queries through dnsmasq.
 
 Every fault test asks the forwarder every 50 ms while the fault lasts and prints the counts; the
-figures quoted in docs/dns-behaviour.md come from these prints. The rolling restart runs last:
-it leaves the servers with the UI off until the lab is torn down.
+figures quoted in docs/dns-behaviour.md come from these prints. The failed restart turns the UI
+off on the servers' disks; the rolling restart, last, turns it on again everywhere.
 """
 
 import json
@@ -17,8 +17,8 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, QueryStream, ask, lab_env,
-                    management_token, on, wait_until)
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, LAB, SERVERS, VENV_BIN,
+                    QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -237,6 +237,12 @@ BAD_INPUTS = [
     ({"consul_dns_aliases": [{"name": "api.zhangeamon.com", "service": "api"}]}, "dnsmasq", "consul_dns_aliases"),
     ({"consul_ports": _ports_with(dns=70000)}, "consul", "ports.dns: invalid port"),   # refused by consul validate
     ({"dnsmasq_extra_options": ["no-such-option"]}, "dnsmasq", "dnsmasq"),            # refused by dnsmasq --test
+    # the injections of issue 12: each would have passed dnsmasq --test or consul validate
+    ({"consul_dns_aliases": [{"name": "web.zhangeamon.com\naddress=/login.example/6.6.6.6", "service": "web"}]},
+     "dnsmasq", "dnsmasq_aliases (consul_dns_aliases): name must hold DNS names"),
+    ({"consul_dns_aliases": [{"name": "x.zhangeamon.com", "service": 'web"\n  recursors = ["6.6.6.6"]\n  x = "'}]},
+     "dnsmasq", "dnsmasq_aliases (consul_dns_aliases): service must hold DNS labels"),
+    ({"consul_node_name": 'node"\nrecursors = ["6.6.6.6"]\nx = "'}, "consul", "consul_node_name must hold a DNS label"),
 ]
 
 
@@ -245,12 +251,13 @@ def running_state():
     return dict(
         (host, on(host, "sh", "-c", "md5sum /etc/consul.d/*.hcl /etc/dnsmasq.d/* 2>/dev/null;"
                   " systemctl show -p MainPID consul dnsmasq").stdout)
-        for host in ("node1", "dns1"))
+        for host in ("node1", "web1", "dns1"))
 
 
 @pytest.mark.parametrize("extra_vars,play,named", BAD_INPUTS,
                          ids=["bootstrap_expect", "service_ttl", "dnsmasq_ttl", "alias_to_unknown_service",
-                              "consul_validate_fails", "dnsmasq_test_fails"])
+                              "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
+                              "alias_service_injects_hcl", "node_name_injects_recursors"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))
@@ -259,6 +266,33 @@ def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, ext
     assert named in output, output[-3000:]
     assert running_state() == before
     assert ask(SERVICE)[1] == ALL and ask("web.zhangeamon.com")[1] == ALL
+
+
+def main_pids(*hosts):
+    return dict((host, on(host, "systemctl", "show", "-p", "MainPID", "--value", "consul").stdout.strip()) for host in hosts)
+
+
+def test_a_server_that_does_not_come_back_stops_the_run_and_every_forwarder_keeps_its_servers(lab):
+    """node2's consul made unable to start, then a change that restarts the servers: node1 restarts,
+    node2 fails, the run stops naming it, node3 is not restarted, no forwarder is left drained."""
+    before = main_pids("node1", "node3")
+    on("node2", "sh", "-c", "mkdir -p /etc/systemd/system/consul.service.d && printf '[Service]\\nExecStartPre=/bin/false\\n'"
+                            " > /etc/systemd/system/consul.service.d/lab-fail.conf && systemctl daemon-reload")
+    try:
+        proc = converge("--tags", "consul", "-e", "consul_ui=false")
+        after = main_pids("node1", "node3")
+        for forwarder in ("dns1", "dns2"):
+            servers = on(forwarder, "cat", "/etc/dnsmasq-discovery-consul-dns.servers").stdout
+            assert "#drained" not in servers and all(address in servers for address in SERVERS.values()), servers
+    finally:
+        on("node2", "sh", "-c", "rm -f /etc/systemd/system/consul.service.d/lab-fail.conf && systemctl daemon-reload"
+                                " && systemctl reset-failed consul; systemctl start consul")
+    assert proc.returncode != 0
+    assert "consul on node2 did not come back" in proc.stdout, proc.stdout[-3000:]
+    assert after["node1"] != before["node1"], "node1 was not restarted first"
+    assert after["node3"] == before["node3"], "node3 was restarted after node2 failed"
+    assert wait_until(cluster_whole, timeout=90, interval=1) is not None
+    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +306,7 @@ def rolling_change(lab):
              " -q consul && n=$((n + 1)); done; echo $n; sleep 0.3; done"],
             stdout=subprocess.PIPE, text=True, env=lab_env())
         try:
-            proc = converge("--tags", "consul", "-vvv", "--diff", "-e", "consul_ui=false")
+            proc = converge("--tags", "consul", "-vvv", "--diff", "-e", "consul_ui=true")
         finally:
             watcher.terminate()
             running = [int(line) for line in watcher.communicate()[0].split()]
@@ -295,8 +329,12 @@ def test_a_config_change_restarts_servers_one_at_a_time_keeping_quorum_and_answe
 
 
 def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
+    """Searched: a rolling change and the lab's first, bootstrapping converge, both -vvv --diff."""
     proc = rolling_change[0]
-    output = proc.stdout + proc.stderr
+    with open(FIRST_CONVERGE_LOG, encoding="utf-8") as log:
+        first = log.read()
+    assert "Bootstrap the ACL system" in first and "-----BEGIN" not in first
+    output = proc.stdout + proc.stderr + first
     token = management_token()
     secrets = {"management token": token}
     secrets["gossip key"] = re.search(r'encrypt = "([^"]+)"', on("node1", "cat", "/etc/consul.d/encrypt.hcl").stdout).group(1)
@@ -304,6 +342,9 @@ def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
         secret = consul_api("node1", "/v1/acl/token/" + listed["AccessorID"], token)["SecretID"]
         if secret != "anonymous":
             secrets["token %s (%s)" % (listed["AccessorID"], listed["Description"])] = secret
-    assert len(secrets) >= 2 + 1 + 8   # key, management and dns-read tokens, 8 agent tokens
-    assert "+ui = false" in output      # the diff of consul.hcl is there, verbosely
+    for host in ("node1", "dns1"):
+        for number, line in enumerate(on(host, "cat", "/etc/consul.d/tls/agent-key.pem").stdout.splitlines()[1:-1]):
+            secrets["%s's TLS key, line %d" % (host, number + 1)] = line
+    assert len(secrets) >= 2 + 1 + 8 + 2   # key, management and dns-read tokens, 8 agent tokens, TLS keys
+    assert "+ui = true" in output      # the diff of consul.hcl is there, verbosely
     assert [name for name, secret in secrets.items() if secret in output] == []

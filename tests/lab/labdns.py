@@ -17,6 +17,9 @@ import dns.rcode
 import dns.rdatatype
 
 LAB = os.path.dirname(os.path.abspath(__file__))
+# the lab fixture's first converge (-vvv --diff), searched for secrets
+FIRST_CONVERGE_LOG = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "lab",
+                                  "first-converge.log")
 VENV_BIN = os.path.dirname(sys.executable)
 FORWARDER = "10.89.50.31"
 SERVERS = {"node1": "10.89.50.11", "node2": "10.89.50.12", "node3": "10.89.50.13"}
