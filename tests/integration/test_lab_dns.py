@@ -17,7 +17,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from labdns import (ALL, BACKENDS, FORWARDER, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN, QueryStream, ask, lab_env,
+from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN, QueryStream, ask, lab_env,
                     management_token, on, wait_until)
 
 pytestmark = [
@@ -90,7 +90,7 @@ def test_a_newly_registered_instance_appears_within_the_bound(lab):
     name = "fresh.service.zhangeamon.com"
     assert ask(name)[1] == []
     token = management_token()
-    service = dict(name="fresh", address=BACKENDS["web1"], token=token,
+    service = dict(AGENT_CONNECTION, name="fresh", address=BACKENDS["web1"], token=token,
                    checks=[dict(tcp="%s:8000" % BACKENDS["web1"], interval="1s", timeout="1s",
                                 success_before_passing=3, failures_before_critical=3)])
     register = [os.path.join(VENV_BIN, "ansible"), "web1", "-m", "discovery.consul_dns.consul_service",
@@ -100,7 +100,7 @@ def test_a_newly_registered_instance_appears_within_the_bound(lab):
     appeared = wait_until(lambda: ask(name)[1] == [BACKENDS["web1"]], timeout=3 * RETURN_BOUND)
     print("a new instance appeared after %.2f s (bound %s s, registration included)"
           % (time.monotonic() - start if appeared is not None else -1, RETURN_BOUND))
-    subprocess.run(register + [json.dumps(dict(name="fresh", state="absent", token=token))], cwd=LAB,
+    subprocess.run(register + [json.dumps(dict(AGENT_CONNECTION, name="fresh", state="absent", token=token))], cwd=LAB,
                    env=lab_env(), check=True, capture_output=True)
     assert appeared is not None and appeared <= RETURN_BOUND
 

@@ -32,6 +32,8 @@ RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-c
 
 # Every lab agent's HTTP API: HTTPS on loopback, client certificate required (the role's TLS default)
 AGENT_API = "https://127.0.0.1:8501"
+AGENT_CONNECTION = dict(scheme="https", port=8501, ca_path="/etc/consul.d/tls/ca.pem", client_cert="/etc/consul.d/tls/agent.pem",
+                        client_key="/etc/consul.d/tls/agent-key.pem")   # the collection's modules, on a lab host
 AGENT_CURL = ["curl", "-sf", "-m", "3", "--cacert", "/etc/consul.d/tls/ca.pem", "--cert", "/etc/consul.d/tls/agent.pem",
               "--key", "/etc/consul.d/tls/agent-key.pem"]
 
