@@ -11,9 +11,9 @@ name: local_networks
 short_description: The networks a host is directly attached to, plus loopback, from its facts
 version_added: 0.2.0
 description:
-  - The subnets of every interface's IPv4 and IPv6 addresses (link-local IPv6 left out), plus
-    C(127.0.0.0/8) and C(::1/128), in CIDR form.
-  - What dnsmasq's C(local-service) option allows, as a list: the dnsmasq role's default for
+  - "The subnets of every interface's IPv4 and IPv6 addresses (link-local IPv6 left out), plus
+    C(127.0.0.0/8) and C(::1/128), in CIDR form."
+  - What dnsmasq's C(local-service) option allows, as a list; the dnsmasq role's default for
     C(dnsmasq_allowed_networks).
 options:
   _input:

@@ -48,7 +48,7 @@ options:
     description:
       - Names of services the token may register (service identities, valid in every datacenter);
         each grants C(service) write on that one name (and its sidecar proxy) plus read on every
-        service and node: what registering that service needs and no more.
+        service and node, what registering that service needs and no more.
     type: list
     elements: str
     default: []
