@@ -125,8 +125,8 @@ def test_validate_options_names_the_element():
     (dict(name="web\naddress=/login.example/6.6.6.6"), "name 'web\\naddress=/login.example/6.6.6.6' is not a DNS label"),
     (dict(name="web", id="web 01"), "id 'web 01' is not a DNS label"),
     (dict(name="web", tags=["ok", "v1.2"]), "tags[1] 'v1.2' is not a DNS label"),
-    (dict(name="web", address="6.6.6.6 www.bank.example\n6.6.6.7"), "address '6.6.6.6 www.bank.example\\n6.6.6.7'"
-                                                                     " is neither an IP address nor a DNS name"),
+    (dict(name="web", address="6.6.6.6 www.bank.example\n6.6.6.7"),
+     "address '6.6.6.6 www.bank.example\\n6.6.6.7' is neither an IP address nor a DNS name"),
 ])
 def test_what_dns_cannot_serve_is_refused_naming_the_option(params, named):
     with pytest.raises(defs.DefinitionError) as err:
