@@ -217,7 +217,8 @@ def run_module(module, args, check=False, diff=False, env=None, extra_vars=None)
             env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
         )
     try:
-        output = json.loads(proc.stdout)
+        # the json callback's document starts at a line of its own; verbose runs print lines before it
+        output = json.loads(proc.stdout[proc.stdout.index("{\n") if not proc.stdout.startswith("{") else 0:])
         result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
     except (ValueError, KeyError, IndexError):
         raise AssertionError("ansible did not return a result (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
