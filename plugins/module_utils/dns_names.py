@@ -35,26 +35,25 @@ def is_dns_name(value):
     return all(is_dns_label(label) for label in name.split("."))
 
 
-def is_ip_address(value):
-    """An IPv4 or IPv6 address as text ('10.1.88.84', '::1'), nothing around it."""
+def _parses_as(parse, value):
+    """Whether text, with nothing around it, parses with an ipaddress factory."""
     if not isinstance(value, string_types) or value != value.strip():
         return False
     try:
-        ipaddress.ip_address(text_type(value))
+        parse(text_type(value))
     except ValueError:
         return False
     return True
+
+
+def is_ip_address(value):
+    """An IPv4 or IPv6 address as text ('10.1.88.84', '::1'), nothing around it."""
+    return _parses_as(ipaddress.ip_address, value)
 
 
 def is_ip_network(value):
     """A network in CIDR form ('10.1.88.0/24'), or a single address; host bits may not be set."""
-    if not isinstance(value, string_types) or value != value.strip():
-        return False
-    try:
-        ipaddress.ip_network(text_type(value))
-    except ValueError:
-        return False
-    return True
+    return _parses_as(ipaddress.ip_network, value)
 
 
 def is_dns_server(value):
