@@ -196,6 +196,21 @@ def test_a_new_node_gets_the_clusters_gossip_key(lab):
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 
+def test_an_agent_certificate_close_to_its_end_is_made_again(lab):
+    """consul_tls_renew_days above the certificates' whole validity (825 days): web1's certificate
+    counts as expiring, so the run makes and installs a new one, and web1's agent comes back on it."""
+    def serial():
+        return on("web1", "openssl", "x509", "-noout", "-serial", "-enddate", "-in", "/etc/consul.d/tls/agent.pem").stdout
+    before = serial()
+    proc = converge("--tags", "consul", "--limit", "web1", "-e", "consul_tls_renew_days=900")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert serial() != before
+    assert consul_api("web1", "/v1/agent/self", management_token(), check=False) is not None
+    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
+    proc = converge("--tags", "consul", "--limit", "web1")
+    assert play_recap(proc.stdout)["web1"]["changed"] == 0, proc.stdout[-3000:]
+
+
 def test_clients_with_two_forwarders_see_no_failure_when_one_restarts(lab):
     """glibc on web3 with both forwarders in resolv.conf, a lookup every 50 ms for 20 s, while dnsmasq
     on dns1 restarts three times."""
