@@ -62,3 +62,31 @@ def test_dns_under_default_deny_needs_a_read_token(acl_agent):
     finally:
         acl_agent.api("PUT", "/v1/agent/token/default", json=dict(Token=""))
         run_module("consul_service", dict(conn, id="it-acl-dns", state="absent"))
+
+
+def test_service_identities_let_a_token_register_only_those_names(acl_agent):
+    """What each host's token is: its node plus the services it declares. A name it stopped declaring
+    stays while append_service_identities is set (so it can still deregister), then goes."""
+    conn = acl_agent.connection()
+    node = [dict(node_name=acl_agent.name, datacenter="dc1")]
+    args = dict(conn, description="it host token", node_identities=node, service_identities=["it-own"])
+    created = run_module("consul_acl_token", args)
+    assert created["changed"] is True and created["service_identities"] == ["it-own"]
+    token = created["secret_id"]
+    try:
+        assert run_module("consul_service", dict(conn, token=token, name="it-own"))["changed"] is True
+        denied = run_module("consul_service", dict(conn, token=token, name="it-other"))
+        assert denied.get("failed") and "HTTP 403" in denied["msg"]
+        assert "it-other" not in acl_agent.api("GET", "/v1/agent/services")
+
+        # a new declared name is added; the old one kept while appending, as the role does before a purge
+        appended = run_module("consul_acl_token", dict(args, service_identities=["it-new"], append_service_identities=True))
+        assert appended["changed"] is True and sorted(appended["service_identities"]) == ["it-new", "it-own"]
+        assert run_module("consul_acl_token", dict(args, service_identities=["it-new"],
+                                                   append_service_identities=True))["changed"] is False
+        exact = run_module("consul_acl_token", dict(args, service_identities=["it-new"]), diff=True)
+        assert exact["changed"] is True and exact["service_identities"] == ["it-new"]
+        assert exact["secret_id"] == token
+    finally:
+        run_module("consul_service", dict(conn, id="it-own", state="absent"))
+        run_module("consul_acl_token", dict(conn, description="it host token", state="absent"))
