@@ -96,6 +96,13 @@ def test_secure_defaults_as_the_hosts_have_them(lab):
         assert listening(host, "udp6", 53) == listening(host, "tcp6", 53) == set(), host
 
 
+def stopping_servfails(stream, stopped):
+    """The SERVFAILs a stream may have seen from servers being stopped: at most one per server."""
+    servfails = stream.counts.get("SERVFAIL", 0)
+    assert servfails <= stopped, stream.counts
+    return servfails
+
+
 def test_a_server_down_even_the_leader_costs_no_answer_and_it_rejoins_by_itself(lab):
     leader = leader_host()
     assert leader
@@ -110,7 +117,9 @@ def test_a_server_down_even_the_leader_costs_no_answer_and_it_rejoins_by_itself(
     print("leader %s stopped: another elected after %.1f s; back with 3 voters %.1f s after its start"
           % (leader, new_leader or -1, rejoined or -1))
     assert new_leader is not None and rejoined is not None
-    assert stream.counts["full"] > 100 and stream.counts["full"] == sum(stream.counts.values())
+    # a stopping server may answer one SERVFAIL (its RPC closes before its DNS port), which dnsmasq
+    # passes on; nothing else may go wrong (docs/dns-behaviour.md)
+    assert stream.counts["full"] > 100 and stream.counts["full"] + stopping_servfails(stream, 1) == sum(stream.counts.values())
 
 
 def test_quorum_lost_answers_go_on_frozen_and_the_cluster_recovers_by_itself(lab):
@@ -136,7 +145,7 @@ def test_quorum_lost_answers_go_on_frozen_and_the_cluster_recovers_by_itself(lab
     print("quorum lost: the dead backend still answered 10 s later: %s; after the servers' start: a leader and"
           " 3 voters in %.1f s, the dead backend gone %.1f s later; back after its restart in %.1f s"
           % (frozen, recovered or -1, left or -1, back or -1))
-    assert during_loss.failed() == 0 and during_loss.counts["empty"] == 0
+    assert during_loss.failed() == stopping_servfails(during_loss, len(down)) and during_loss.counts["empty"] == 0
     assert during_loss.counts["full"] > 100
     assert frozen, "answers followed a health change without a leader"
     assert recovered is not None and left is not None and back is not None
