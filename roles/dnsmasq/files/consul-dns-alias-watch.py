@@ -36,11 +36,14 @@ def log(message):
 
 
 def is_ip_address(value):
+    """Text that is an IPv4 or IPv6 address and nothing else (ipaddress refuses spaces and lines)."""
+    if not isinstance(value, str):
+        return False
     try:
         ipaddress.ip_address(value)
     except ValueError:
         return False
-    return value == value.strip()
+    return True
 
 
 def addresses_of(entries):
@@ -51,7 +54,7 @@ def addresses_of(entries):
         address = service.get("Address") or node.get("Address")
         if not address:
             continue
-        if not isinstance(address, str) or not is_ip_address(address):
+        if not is_ip_address(address):
             log("dropped instance %r of service %r on node %r: its address %r is not an IP address"
                 % (service.get("ID"), service.get("Service"), node.get("Node"), address))
             continue
