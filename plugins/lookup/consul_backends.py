@@ -71,7 +71,8 @@ options:
     default: address
   order:
     description:
-      - V(consul) keeps Consul's order (random, or by distance with O(near)); V(shuffle) shuffles;
+      - V(consul) keeps Consul's order (over HTTP by node name, or by distance with O(near); over DNS
+        rotated from one answer to the next); V(shuffle) shuffles;
         V(sorted) sorts by address and port, which keeps generated configs stable between runs.
     type: str
     choices: [consul, shuffle, sorted]

@@ -140,6 +140,12 @@ class ConsulClient:
         except ConsulException as exc:
             raise ConsulError("Consul failed %s at %s: %s" % (what, self.url, str(exc).strip()))
         except requests.exceptions.SSLError as exc:
+            alert = _TLS_ALERT.search(str(exc))
+            if alert:   # the agent ended the handshake: it found fault with this side, not the reverse
+                raise ConsulError(
+                    "the Consul agent at %s refused the TLS handshake (%s): it verifies its clients "
+                    "(verify_incoming); give client_cert and client_key signed by its CA" % (self.url, alert.group(0).strip())
+                )
             raise ConsulError(
                 "TLS verification failed talking to the Consul agent at %s: %s. Set ca_path to the CA that "
                 "signed the agent's certificate (or validate_certs: false, not recommended)" % (self.url, exc)
@@ -270,6 +276,10 @@ class ConsulClient:
         return self.call(
             what, send, callback, path, params=params, data=json.dumps(definition), headers=self.api.prepare_headers()
         )
+
+
+# OpenSSL's words for an alert the peer sent, e.g. "sslv3 alert bad certificate", "tlsv13 alert certificate required"
+_TLS_ALERT = re.compile(r"(?:sslv3|tlsv1\d?) alert [a-z ]+")
 
 
 def _root_cause(exc):

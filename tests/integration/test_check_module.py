@@ -7,23 +7,28 @@ from harness import run_module
 
 
 def check_cases(listener, agent):
-    """name -> (options, expected health)."""
+    """name -> (options, expected health, what its Output says once it ran). Every check starts
+    critical, so a critical one counts only once its Output shows it ran and why it failed."""
     return {
-        "tcp": (dict(tcp="127.0.0.1:%d" % listener.port, interval="1s", timeout="1s"), "passing"),
-        "tcp-closed": (dict(tcp="127.0.0.1:1", interval="1s", timeout="1s"), "critical"),
+        "tcp": (dict(tcp="127.0.0.1:%d" % listener.port, interval="1s", timeout="1s"), "passing", "Success"),
+        "tcp-closed": (dict(tcp="127.0.0.1:1", interval="1s", timeout="1s"), "critical", "connection refused"),
         "http": (dict(http="http://127.0.0.1:%d/health" % listener.port, method="post", body="ping",
-                      header={"X-Probe": "consul", "Accept": ["text/plain", "*/*"]}, interval="1s"), "passing"),
-        "http-closed": (dict(http="http://127.0.0.1:1/", interval="1s", tls_skip_verify=True), "critical"),
-        "grpc": (dict(grpc="127.0.0.1:1/health", grpc_use_tls=True, tls_skip_verify=True, interval="1s"), "critical"),
-        "script": (dict(args=["/bin/sh", "-c", "exit 0"], interval="1s", timeout="2s"), "passing"),
-        "script-failing": (dict(args=["/bin/sh", "-c", "exit 2"], interval="1s"), "critical"),
-        "ttl": (dict(ttl="30s", status="passing"), "passing"),
+                      header={"X-Probe": "consul", "Accept": ["text/plain", "*/*"]}, interval="1s"), "passing",
+                 "HTTP POST"),
+        "http-closed": (dict(http="http://127.0.0.1:1/", interval="1s", tls_skip_verify=True), "critical",
+                        "connection refused"),
+        "grpc": (dict(grpc="127.0.0.1:1/health", grpc_use_tls=True, tls_skip_verify=True, interval="1s"), "critical",
+                 "connection refused"),
+        "script": (dict(args=["/bin/sh", "-c", "echo all well"], interval="1s", timeout="2s"), "passing", "all well"),
+        "script-failing": (dict(args=["/bin/sh", "-c", "echo backend down; exit 2"], interval="1s"), "critical",
+                           "backend down"),
+        "ttl": (dict(ttl="30s", status="passing"), "passing", ""),
         # a service without checks is healthy, and so is its alias (on an agent of its own: an alias
         # also mirrors the node's checks, and the shared agent carries other tests' critical ones)
         # bound to another service: a node-level alias would mirror the node's checks, itself included
-        "alias": (dict(alias_service="it-alias-target", service_id="it-alias-owner"), "passing"),
+        "alias": (dict(alias_service="it-alias-target", service_id="it-alias-owner"), "passing", "No checks found"),
         "docker": (dict(docker_container_id="no-such-container", args=["true"], shell="/bin/sh", interval="5s"),
-                   "critical"),
+                   "critical", "docker"),
     }
 
 
@@ -38,7 +43,7 @@ def agent_check(agent, check_id):
 @pytest.mark.parametrize("case", CASES)
 def test_check_lifecycle(request, listener, case):
     agent = request.getfixturevalue("quiet_agent" if case == "alias" else "agent")
-    options, health = check_cases(listener, agent)[case]
+    options, health, output = check_cases(listener, agent)[case]
     check_id = "it-check-%s" % case
     if case == "alias":
         for service in ("it-alias-target", "it-alias-owner"):
@@ -56,7 +61,8 @@ def test_check_lifecycle(request, listener, case):
     registered = agent_check(agent, check_id)
     assert registered["Type"] == TYPES.get(case, case)
     assert registered["Notes"].startswith("owned by the tests\n[consul_dns:check:")
-    wait_for(lambda: agent_check(agent, check_id)["Status"] == health, what="%s to be %s" % (case, health))
+    wait_for(lambda: agent_check(agent, check_id)["Status"] == health and output in agent_check(agent, check_id)["Output"],
+             what="%s to be %s, its output saying %r" % (case, health, output))
 
     # the same definition again, with durations written differently where there are any
     again = dict(args)

@@ -110,8 +110,7 @@ def test_restarting_the_forwarders_agent_never_publishes_an_empty_or_partial_ali
         for _restart in range(10):
             on("dns1", "systemctl", "restart", "consul")
             time.sleep(1.5)
-    assert stream.counts["full"] > 100
-    assert stream.counts["full"] == sum(stream.counts.values()), stream.counts
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.counts
 
 
 @pytest.mark.parametrize("name", ["web.service.zhangeamon.com", "webc.query.zhangeamon.com"],
@@ -124,8 +123,11 @@ def test_answers_rotate(lab, name):
 
 
 def test_cached_answers_count_their_ttl_down(lab):
-    ttls = []
-    for _query in range(2):
-        ttls.append(min(ask("webc.query.zhangeamon.com")[2]))
-        time.sleep(2)
-    assert 0 < ttls[1] < ttls[0] <= 5, ttls
+    """From a fresh answer (the query's whole TTL, 5 s: dnsmasq has just asked Consul), 2 s later
+    the same answer from dnsmasq's cache with 2 s less."""
+    name = "webc.query.zhangeamon.com"
+    assert wait_until(lambda: min(ask(name)[2]) == 5, timeout=10, interval=0.2) is not None
+    fetched = time.monotonic()
+    time.sleep(2)
+    cached, waited = min(ask(name)[2]), time.monotonic() - fetched
+    assert 5 - waited - 1 <= cached <= 5 - waited + 1, (cached, waited)

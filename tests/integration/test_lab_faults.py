@@ -119,7 +119,7 @@ def test_a_server_down_even_the_leader_costs_no_answer_and_it_rejoins_by_itself(
     assert new_leader is not None and rejoined is not None
     # a stopping server may answer one SERVFAIL (its RPC closes before its DNS port), which dnsmasq
     # passes on; nothing else may go wrong (docs/dns-behaviour.md)
-    assert stream.counts["full"] > 100 and stream.counts["full"] + stopping_servfails(stream, 1) == sum(stream.counts.values())
+    assert stream.total >= stream.minimum() and stream.counts["full"] + stopping_servfails(stream, 1) == stream.total
 
 
 def test_quorum_lost_answers_go_on_frozen_and_the_cluster_recovers_by_itself(lab):
@@ -146,7 +146,7 @@ def test_quorum_lost_answers_go_on_frozen_and_the_cluster_recovers_by_itself(lab
           " 3 voters in %.1f s, the dead backend gone %.1f s later; back after its restart in %.1f s"
           % (frozen, recovered or -1, left or -1, back or -1))
     assert during_loss.failed() == stopping_servfails(during_loss, len(down)) and during_loss.counts["empty"] == 0
-    assert during_loss.counts["full"] > 100
+    assert during_loss.total >= during_loss.minimum()
     assert frozen, "answers followed a health change without a leader"
     assert recovered is not None and left is not None and back is not None
 
@@ -224,17 +224,18 @@ def test_clients_with_two_forwarders_see_no_failure_when_one_restarts(lab):
     """glibc on web3 with both forwarders in resolv.conf, a lookup every 50 ms for 20 s, while dnsmasq
     on dns1 restarts three times."""
     assert wait_until(lambda: ask(SERVICE)[1] == ask(SERVICE, server=SECOND_FORWARDER)[1] == ALL, timeout=30) is not None
+    duration, interval = 20, 0.05
     script = r"""
         cp /etc/resolv.conf /tmp/resolv.conf.lab
         printf 'nameserver %s\nnameserver %s\noptions timeout:1 attempts:2\n' > /etc/resolv.conf
-        ok=0; failed=0; end=$(( $(date +%%s) + 20 ))
+        ok=0; failed=0; end=$(( $(date +%%s) + %d ))
         while [ "$(date +%%s)" -lt "$end" ]; do
             if getent ahostsv4 %s >/dev/null; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
-            sleep 0.05
+            sleep %s
         done
         cp /tmp/resolv.conf.lab /etc/resolv.conf
         echo "$ok $failed"
-    """ % ("10.89.50.31", SECOND_FORWARDER, SERVICE)
+    """ % ("10.89.50.31", SECOND_FORWARDER, duration, SERVICE, interval)
     client = subprocess.Popen(["podman", "exec", "cdns-lab-web3", "sh", "-c", script], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=lab_env())
     time.sleep(3)
@@ -244,7 +245,8 @@ def test_clients_with_two_forwarders_see_no_failure_when_one_restarts(lab):
     out, err = client.communicate(timeout=60)
     ok, failed = (int(number) for number in out.split())
     print("glibc lookups while dns1's dnsmasq restarted 3 times: %d answered, %d failed" % (ok, failed))
-    assert ok > 100 and failed == 0, err
+    # half a lookup per interval at least: each may take as long as the interval
+    assert ok >= duration / (2 * interval) and failed == 0, err
 
 
 def _ports_with(**changes):
@@ -260,7 +262,7 @@ BAD_INPUTS = [
     ({"dnsmasq_max_cache_ttl": "abc"}, "dnsmasq", "dnsmasq_max_cache_ttl"),
     ({"consul_dns_aliases": [{"name": "api.zhangeamon.com", "service": "api"}]}, "dnsmasq", "consul_dns_aliases"),
     ({"consul_ports": _ports_with(dns=70000)}, "consul", "ports.dns: invalid port"),   # refused by consul validate
-    ({"dnsmasq_extra_options": ["no-such-option"]}, "dnsmasq", "dnsmasq"),            # refused by dnsmasq --test
+    ({"dnsmasq_extra_options": ["no-such-option"]}, "dnsmasq", "'no-such-option'"),   # refused by dnsmasq --test
     # the injections of issue 12: each would have passed dnsmasq --test or consul validate
     ({"consul_dns_aliases": [{"name": "web.zhangeamon.com\naddress=/login.example/6.6.6.6", "service": "web"}]},
      "dnsmasq", "dnsmasq_aliases (consul_dns_aliases): name must hold DNS names"),
@@ -297,14 +299,16 @@ def main_pids(*hosts):
 
 
 def test_a_server_that_does_not_come_back_stops_the_run_and_every_forwarder_keeps_its_servers(lab):
-    """node2's consul made unable to start, then a change that restarts the servers: node1 restarts,
-    node2 fails, the run stops naming it, node3 is not restarted, no forwarder is left drained."""
-    before = main_pids("node1", "node3")
+    """node2's consul made unable to start, then a change that restarts the servers one at a time
+    (in the order their results reach Ansible): the servers before node2 restart, node2 fails, the
+    run stops naming it, no server after it is restarted, no forwarder is left drained."""
+    others = [host for host in SERVERS if host != "node2"]
+    before = main_pids(*others)
     on("node2", "sh", "-c", "mkdir -p /etc/systemd/system/consul.service.d && printf '[Service]\\nExecStartPre=/bin/false\\n'"
                             " > /etc/systemd/system/consul.service.d/lab-fail.conf && systemctl daemon-reload")
     try:
         proc = converge("--tags", "consul", "-e", "consul_ui=false")
-        after = main_pids("node1", "node3")
+        after = main_pids(*others)
         for forwarder in ("dns1", "dns2"):
             drained = on(forwarder, "nft", "list", "set", "inet", "discovery_consul_dns", "drained_ipv4").stdout
             assert "elements" not in drained, (forwarder, drained)
@@ -315,8 +319,10 @@ def test_a_server_that_does_not_come_back_stops_the_run_and_every_forwarder_keep
                                 " && systemctl reset-failed consul; systemctl start consul")
     assert proc.returncode != 0
     assert "consul on node2 did not come back" in proc.stdout, proc.stdout[-3000:]
-    assert after["node1"] != before["node1"], "node1 was not restarted first"
-    assert after["node3"] == before["node3"], "node3 was restarted after node2 failed"
+    order = [host for host in re.findall(r"included: \S+/restart\.yml for (\S+)", proc.stdout) if host in SERVERS]
+    assert "node2" in order, proc.stdout[-3000:]
+    restarted_first = order[:order.index("node2")]
+    assert [host for host in others if after[host] != before[host]] == restarted_first, (order, before, after)
     assert wait_until(cluster_whole, timeout=90, interval=1) is not None
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
@@ -350,8 +356,7 @@ def test_a_config_change_restarts_servers_one_at_a_time_keeping_quorum_and_answe
         for action in ("drained", "restored"):
             assert len(re.findall(r'"stdout": "%s %s"' % (action, re.escape(address)), proc.stdout)) == 2, (action, address)
     assert min(running) >= 2
-    total = sum(stream.counts.values())
-    assert total > 100 and stream.counts["full"] == total
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.counts
 
 
 def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):

@@ -99,12 +99,65 @@ def test_all_tags_must_match(backends):
         lookup(backends, ["it-lb"], via="dns", tag=["a", "b"])
 
 
-def test_near_node_meta_and_datacenter(backends):
-    assert sorted(lookup(backends, ["it-lb"], near="_agent")[0]) == ["127.0.0.1", "127.0.0.51"]
-    assert lookup(backends, ["it-lb"], node_meta={"rack": "none"})[0] == []
-    assert sorted(lookup(backends, ["it-lb"], datacenter="dc1")[0]) == ["127.0.0.1", "127.0.0.51"]
+@pytest.fixture(scope="module")
+def racks(agent):
+    """Service it-rack: one instance on the agent's own node, three on nodes of the catalog alone,
+    on racks r1 and r2 (node meta). Network coordinates are given (a lone agent measures none):
+    the farther a node's name sorts, the nearer it is to the agent."""
+    agent.api("PUT", "/v1/agent/service/register", json=dict(ID="it-rack-0", Name="it-rack", Address="127.0.0.60", Port=80))
+    far = {"it-far-1": ("127.0.0.61", "r1", 0.1), "it-far-2": ("127.0.0.62", "r2", 0.01), "it-far-3": ("127.0.0.63", "r2", 0.001)}
+    for node, (address, rack, _distance) in far.items():
+        agent.api("PUT", "/v1/catalog/register", json=dict(
+            Node=node, Address=address, NodeMeta={"rack": rack},
+            Service=dict(ID="it-rack-" + node, Service="it-rack", Address=address, Port=80),
+            Check=dict(CheckID="alive:" + node, Name="alive", Status="passing", ServiceID="it-rack-" + node)))
+    distances = dict((node, distance) for node, (_a, _r, distance) in far.items())
+    distances[agent.name] = 0.0
+    for node, distance in distances.items():
+        agent.api("PUT", "/v1/coordinate/update", json=dict(
+            Node=node, Coord=dict(Vec=[distance] + [0.0] * 7, Error=0.1, Adjustment=0.0, Height=0.00001)))
+    wait_for(lambda: len(agent.api("GET", "/v1/health/service/it-rack?passing=1") or []) == 4
+             and len(agent.api("GET", "/v1/coordinate/nodes") or []) == 4, what="four passing, four coordinates", timeout=30)
+    yield agent
+    agent.api("PUT", "/v1/agent/service/deregister/it-rack-0")
+    for node in far:
+        agent.api("PUT", "/v1/catalog/deregister", json=dict(Node=node))
+
+
+def lookups(agent, times, terms, **options):
+    """The lookup `times` over in one Ansible run: what varies between calls and what does not."""
+    call = "query('discovery.consul_dns.consul_backends', *lookup_terms, **lookup_options)"
+    result = run_module("ansible.builtin.debug", dict(msg="{{ [%s] }}" % ", ".join([call] * times)),
+                        extra_vars=dict(lookup_terms=terms, lookup_options=dict(agent.connection(), **options)))
+    assert not result.get("failed"), result
+    return result["msg"]
+
+
+def test_near_sorts_by_distance_from_the_agent(racks):
+    """Without near, Consul's order is by node name."""
+    assert lookup(racks, ["it-rack"], near="_agent")[0] == ["127.0.0.60", "127.0.0.63", "127.0.0.62", "127.0.0.61"]
+    assert lookup(racks, ["it-rack"])[0] == ["127.0.0.61", "127.0.0.62", "127.0.0.63", "127.0.0.60"]
+
+
+def test_node_meta_keeps_the_nodes_that_match(racks):
+    assert sorted(lookup(racks, ["it-rack"], node_meta={"rack": "r2"})[0]) == ["127.0.0.62", "127.0.0.63"]
+    assert lookup(racks, ["it-rack"], node_meta={"rack": "r1"})[0] == ["127.0.0.61"]
+    assert lookup(racks, ["it-rack"], node_meta={"rack": "none"})[0] == []
     with pytest.raises(LookupFailed, match="near is only available with via=http"):
-        lookup(backends, ["it-lb"], via="dns", near="_agent")
+        lookup(racks, ["it-rack"], via="dns", near="_agent")
+
+
+def test_orders(racks):
+    """sorted: one order every time; shuffle: the same backends, in more than one order."""
+    every_sorted = lookups(racks, 12, ["it-rack"], order="sorted")
+    assert every_sorted == [["127.0.0.60", "127.0.0.61", "127.0.0.62", "127.0.0.63"]] * 12
+    shuffled = lookups(racks, 12, ["it-rack"], order="shuffle")
+    assert all(sorted(found) == every_sorted[0] for found in shuffled)
+    assert len(set(tuple(found) for found in shuffled)) > 1, shuffled
+
+
+def test_datacenter(backends):
+    assert sorted(lookup(backends, ["it-lb"], datacenter="dc1")[0]) == ["127.0.0.1", "127.0.0.51"]
     with pytest.raises(LookupFailed, match="No path to datacenter"):
         lookup(backends, ["it-lb"], datacenter="nowhere")
 
@@ -114,13 +167,6 @@ def test_several_terms_flat_or_by_service_and_default(backends):
     assert found == ["127.0.0.1", "127.0.0.51"]
     found, _w = lookup(backends, ["it-lb", "it-none"], order="sorted", by_service=True, default=["fallback:1"])
     assert found == [{"it-lb": ["127.0.0.1", "127.0.0.51"], "it-none": ["fallback:1"]}]
-
-
-def test_orders(backends):
-    sorted_once = lookup(backends, ["it-lb"], order="sorted")[0]
-    assert sorted_once == sorted(sorted_once)
-    # which order shuffle picks is random: the unit tests cover it; here, the same backends come back
-    assert sorted(lookup(backends, ["it-lb"], order="shuffle")[0]) == sorted_once
 
 
 @pytest.mark.parametrize("via", ["http", "dns"])

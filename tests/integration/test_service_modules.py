@@ -203,7 +203,8 @@ def test_tls_ca_client_certificate_and_verify_failure(tls_agent):
     no_client_cert.pop("client_cert")
     no_client_cert.pop("client_key")
     result = run_module("consul_service", no_client_cert)
-    assert result.get("failed"), result
+    assert result.get("failed") and "refused the TLS handshake" in result["msg"], result
+    assert "client_cert and client_key" in result["msg"] and "ca_path" not in result["msg"], result
 
     # everything from the consul CLI's environment variables
     env = dict(CONSUL_HTTP_ADDR="https://127.0.0.1:%d" % conn["port"], CONSUL_CACERT=conn["ca_path"],
@@ -235,11 +236,15 @@ def test_seed_playbook_converges_and_second_run_is_unchanged(agent):
     rc, output, stats = run_playbook(playbook, extra)
     assert rc == 0, output
     assert stats["localhost"]["changed"] >= 1
+    assert {"web01", "web02"} <= set(agent.api("GET", "/v1/agent/services"))
     rc, output, stats = run_playbook(playbook, extra)
     assert rc == 0, output
     assert stats["localhost"]["changed"] == 0, output
     rc, output, stats = run_playbook(playbook, dict(extra, seed_state="absent"))
     assert rc == 0, output
+    assert stats["localhost"]["changed"] >= 1
+    assert {"web01", "web02"} & set(agent.api("GET", "/v1/agent/services")) == set()
+    assert [check for check in agent.api("GET", "/v1/agent/checks").values() if check["ServiceID"] in ("web01", "web02")] == []
 
 
 def test_consul_services_takes_a_thousand_services_in_one_task(quiet_agent):

@@ -83,18 +83,26 @@ def management_token():
 
 class QueryStream:
     """Asks the forwarder for `name` every 50 ms in a thread while the block runs, and counts the
-    answers: "full" (exactly `expected`), "partial", "empty", "timeout" or the error rcode (SERVFAIL...)."""
+    answers: "full" (exactly `expected`), "partial", "empty", "timeout" or the error rcode (SERVFAIL...).
+
+    Any other exception ends the stream and fails the block: a verdict is never taken on a stream
+    cut short."""
+
+    INTERVAL = 0.05
+    TIMEOUT = 2
 
     def __init__(self, name, expected=ALL, server=FORWARDER):
         self.name, self.expected, self.server = name, sorted(expected), server
         self.counts = collections.Counter()
+        self.duration = 0.0
+        self.error = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._ask_every_50ms, daemon=True)
+        self._thread = threading.Thread(target=self._ask_every_interval, daemon=True)
 
-    def _ask_every_50ms(self):
+    def _ask_every_interval(self):
         while not self._stop.is_set():
             try:
-                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=2)
+                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=self.TIMEOUT)
                 addresses = sorted(a_records(reply))
                 if reply.rcode() != dns.rcode.NOERROR:
                     self.counts[dns.rcode.to_text(reply.rcode())] += 1
@@ -104,16 +112,32 @@ class QueryStream:
                     self.counts["partial" if addresses else "empty"] += 1
             except dns.exception.Timeout:
                 self.counts["timeout"] += 1
-            time.sleep(0.05)
+            except Exception as exc:   # pylint: disable=broad-except  # reported by __exit__
+                self.error = exc
+                return
+            time.sleep(self.INTERVAL)
 
     def __enter__(self):
+        self._started = time.monotonic()
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type, *exc_info):
         self._stop.set()
         self._thread.join()
-        print("%s: %s" % (self.name, dict(self.counts)))
+        self.duration = time.monotonic() - self._started
+        print("%s: %s in %.1f s (at least %d expected)" % (self.name, dict(self.counts), self.duration, self.minimum()))
+        if self.error is not None and exc_type is None:
+            raise AssertionError("the queries for %s stopped after %s: %r" % (self.name, dict(self.counts), self.error))
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    def minimum(self):
+        """The fewest answers a sound stream gives in its duration: half of one per interval (a
+        query may take as long as the interval), a timeout taking its whole TIMEOUT."""
+        return int((self.duration - self.counts["timeout"] * self.TIMEOUT) / (2 * self.INTERVAL))
 
     def failed(self):
         """Answers that were not answers: timeouts and error rcodes."""

@@ -58,3 +58,23 @@ def test_root_cause_of_a_connection_error():
             "a new connection: [Errno 111] Connection refused'))")
     assert cc._root_cause(Exception(text)) == "Connection refused"
     assert cc._root_cause(Exception("something else")) == "something else"
+
+
+def _raise(exc):
+    raise exc
+
+
+@pytest.mark.parametrize("reason,says,not_says", [
+    ("[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate (_ssl.c:2580)",
+     "refused the TLS handshake (sslv3 alert bad certificate)", "ca_path"),
+    ("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required (_ssl.c:2580)",
+     "give client_cert and client_key", "ca_path"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+     "Set ca_path", "refused the TLS handshake"),
+])
+def test_a_tls_failure_says_which_side_found_fault(reason, says, not_says):
+    client = cc.ConsulClient({"scheme": "https"})
+    exc = cc.requests.exceptions.SSLError("HTTPSConnectionPool(host='127.0.0.1', port=8501): (Caused by SSLError(%r))" % reason)
+    with pytest.raises(cc.ConsulError) as raised:
+        client.call("reading x", _raise, exc)
+    assert says in str(raised.value) and not_says not in str(raised.value)

@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: refused_line
+short_description: The line of a configuration that its validator refused, quoted
+version_added: 0.3.0
+description:
+  - Validators such as C(dnsmasq --test) say only C(bad option at line 45 of /tmp/...), of a
+    temporary file that is gone by the time an operator reads the error. Given that message and the
+    text that was validated, this returns the line itself, so the error names the option at fault.
+options:
+  _input:
+    description: The validator's message (for instance the C(msg) of a failed template task).
+    type: str
+    required: true
+  text:
+    description: The configuration text that was validated.
+    type: str
+    required: true
+author:
+  - discovery.consul_dns maintainers (@discovery)
+"""
+
+EXAMPLES = r"""
+- name: Write dnsmasq's configuration
+  block:
+    - name: Write it, validated
+      ansible.builtin.template:
+        src: dnsmasq.conf.j2
+        dest: /etc/dnsmasq.d/example.conf
+        validate: dnsmasq --test --conf-file=%s
+  rescue:
+    - name: Say which line was refused
+      ansible.builtin.fail:
+        msg: "{{ ansible_failed_result.msg | discovery.consul_dns.refused_line(lookup('template', 'dnsmasq.conf.j2')) }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - "C(line N: 'the line'); empty when the message names no line, or a line the text does not have."
+  type: str
+  sample: "line 45: 'no-such-option'"
+"""
+
+import re
+
+from ansible.module_utils.six import text_type
+
+_LINE_NUMBER = re.compile(r"\bat line (\d+)\b")
+
+
+def refused_line(message, text):
+    found = _LINE_NUMBER.search(text_type(message))
+    lines = text_type(text).splitlines()
+    if not found or not 1 <= int(found.group(1)) <= len(lines):
+        return u""
+    number = int(found.group(1))
+    return u"line %d: %r" % (number, lines[number - 1])
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"refused_line": refused_line}
