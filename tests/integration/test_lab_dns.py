@@ -34,6 +34,14 @@ def test_alias_answers_cname_and_every_healthy_address(lab, alias, target):
     assert addresses == ALL
 
 
+def test_an_alias_consul_answers_returns_every_healthy_address(lab):
+    """www.service: Consul answers the CNAME and the addresses in one reply, all four records
+    counted by udp_answer_limit (Consul's default 3 would drop an address, silently)."""
+    cnames, addresses, _ttls, _order = ask("www.service.zhangeamon.com")
+    assert cnames == ["web.service.zhangeamon.com."]
+    assert addresses == ALL
+
+
 def glibc_addresses(name):
     """getent ahostsv4 on web1 with the forwarder as its resolver, as an application resolves."""
     script = ("cp /etc/resolv.conf /tmp/resolv.conf.lab && echo 'nameserver %s' > /etc/resolv.conf && "

@@ -62,6 +62,10 @@ def cluster_whole(seen_from=None):
     return True
 
 
+# next to inventory.yml, so that inventory_dir (which the lab's group_vars use) stays the lab's
+NODE1_ADDRESS_INVENTORY = os.path.join(LAB, ".node1-address.yml")
+
+
 def converge(*args, **environment):
     """The lab's converge.yml (site.yml after the lab's scaffolding, whose plays --tags skip)."""
     return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"] + list(args), cwd=LAB,
@@ -174,7 +178,8 @@ def test_a_restarted_client_agent_keeps_its_services_and_checks(lab):
 
 def test_with_the_first_server_gone_a_rerun_keeps_the_key_and_tokens_and_changes_nothing(lab):
     """node1, where a new cluster's gossip key and ACL bootstrap come from, is stopped (its host
-    unreachable); site.yml runs again for everything else."""
+    unreachable); site.yml runs again for everything else. Then for web1 alone without the fact
+    cache: the run stops naming node1, until the inventory gives node1's consul_advertise_address."""
     subprocess.run(["podman", "stop", "-t", "5", "cdns-lab-node1"], env=lab_env(), check=True, capture_output=True)
     try:
         assert wait_until(lambda: status("leader"), timeout=30) is not None
@@ -184,7 +189,19 @@ def test_with_the_first_server_gone_a_rerun_keeps_the_key_and_tokens_and_changes
         assert recap.pop("node1")["unreachable"] == 1, proc.stdout[-3000:]
         assert all(counts["failed"] == 0 and counts["changed"] == 0 for counts in recap.values()), proc.stdout[-5000:]
         assert ask(SERVICE)[1] == ALL
+
+        # without the fact cache, node1's address is known only from consul_advertise_address
+        proc = converge("--tags", "consul", "--limit", "web1", ANSIBLE_CACHE_PLUGIN="memory")
+        assert proc.returncode != 0
+        assert "no address for node1: set consul_advertise_address or gather its facts" in proc.stdout, proc.stdout[-3000:]
+        with open(NODE1_ADDRESS_INVENTORY, "w", encoding="utf-8") as inventory:
+            json.dump({"all": {"hosts": {"node1": {"consul_advertise_address": SERVERS["node1"]}}}}, inventory)
+        proc = converge("--tags", "consul", "--limit", "web1", "-i", "inventory.yml", "-i", NODE1_ADDRESS_INVENTORY,
+                        ANSIBLE_CACHE_PLUGIN="memory")
+        assert proc.returncode == 0 and play_recap(proc.stdout)["web1"]["changed"] == 0, proc.stdout[-3000:]
     finally:
+        if os.path.exists(NODE1_ADDRESS_INVENTORY):
+            os.remove(NODE1_ADDRESS_INVENTORY)
         subprocess.run(["podman", "start", "cdns-lab-node1"], env=lab_env(), check=False, capture_output=True)
     assert wait_until(cluster_whole, timeout=90, interval=1) is not None
 
