@@ -1,15 +1,23 @@
 """What an attacker with a foothold can no longer do, on the lab (tests/lab): hijack DNS answers
 through a service address, register names its host does not declare, use a forwarder from outside
-its allowed networks, or read the catalog from a client agent's DNS port.
+its allowed networks, read the catalog from a client agent's DNS port, or take part in RPC with a
+certificate of another CA or of the wrong role.
 
 Shares the lab of the other lab tests (one bring-up per run)."""
 
+import contextlib
+import functools
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 
 import pytest
 
-from labdns import AGENT_API, AGENT_CURL, ALL, FORWARDER, SERVERS, ask, on, wait_until
-from test_lab_faults import listening
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, ask, lab_env, management_token, on,
+                    wait_until)
+from test_lab_faults import cluster_whole, listening
 
 pytestmark = [
     pytest.mark.slow,
@@ -81,3 +89,99 @@ def test_consul_dns_listens_on_loopback_on_clients_and_on_the_address_only_on_se
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1"}, host
     for host, address in SERVERS.items():
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1", address}, host
+
+
+TLS_DIR = "/etc/consul.d/tls"
+
+
+def make_certificate(workdir, ca_cert, ca_key, common_name, address):
+    """A key and a certificate for `common_name` (also DNS:localhost, IP:127.0.0.1 and `address`),
+    signed by the CA given: (key PEM, certificate PEM)."""
+    key, csr, cert, ext = (os.path.join(workdir, common_name + suffix) for suffix in (".key", ".csr", ".pem", ".ext"))
+    with open(ext, "w", encoding="utf-8") as handle:
+        handle.write("subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1,IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n"
+                     % (common_name, address))
+    run = functools.partial(subprocess.run, check=True, capture_output=True)
+    run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
+    run(["openssl", "req", "-new", "-key", key, "-subj", "/CN=" + common_name, "-out", csr])
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+         "-extfile", ext, "-out", cert])
+    with open(key, encoding="utf-8") as key_pem, open(cert, encoding="utf-8") as cert_pem:
+        return key_pem.read(), cert_pem.read()
+
+
+def put_file(host, path, content):
+    subprocess.run(["podman", "exec", "-i", "cdns-lab-" + host, "sh", "-c", "cat > %s" % path], input=content, text=True,
+                   check=True, capture_output=True, env=lab_env())
+
+
+@contextlib.contextmanager
+def agent_certificate(host, key, cert):
+    """The host's agent restarted with another key and certificate, then with its own again."""
+    on(host, "cp", "-p", TLS_DIR + "/agent.pem", TLS_DIR + "/agent-key.pem", "/root/")
+    try:
+        put_file(host, TLS_DIR + "/agent.pem", cert)
+        put_file(host, TLS_DIR + "/agent-key.pem", key)
+        on(host, "systemctl", "restart", "consul")
+        yield
+    finally:
+        on(host, "cp", "-p", "/root/agent.pem", "/root/agent-key.pem", TLS_DIR + "/")
+        on(host, "systemctl", "restart", "consul")
+
+
+def servers_logged(text, since, servers=SERVERS):
+    """Whether one of the servers' consul logs has `text` since the time given (a server's clock)."""
+    return any(text in on(host, "journalctl", "-u", "consul", "--since", since, "--no-pager").stdout for host in servers)
+
+
+def test_a_client_with_a_certificate_of_another_ca_gets_nothing_from_the_servers(lab, tmp_path):
+    """web3's agent with a certificate of a CA the cluster does not know (right name, right role):
+    the servers refuse its RPC (verify_incoming_rpc), so it reads nothing from the catalog."""
+    ca_key, ca_cert = str(tmp_path / "other-ca.key"), str(tmp_path / "other-ca.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", ca_key, "-out", ca_cert, "-days", "2", "-subj", "/CN=another CA"],
+                   check=True, capture_output=True)
+    key, cert = make_certificate(str(tmp_path), ca_cert, ca_key, "client.bj.zhangeamon.com", BACKENDS["web3"])
+    # its own API now presents the foreign certificate: asked without verifying it, with web3's real one
+    read = ["curl", "-s", "-m", "5", "-k", "--cert", "/root/agent.pem", "--key", "/root/agent-key.pem",
+            "-H", "X-Consul-Token: " + management_token(), AGENT_API + "/v1/catalog/nodes"]
+    since = on("node1", "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
+    with agent_certificate("web3", key, cert):
+        answered = wait_until(lambda: on("web3", *read, check=False).stdout, timeout=30, interval=1)
+        answer = on("web3", *read, check=False).stdout
+        refused = wait_until(lambda: servers_logged("from=%s:" % BACKENDS["web3"], since) and servers_logged(
+            "failed to verify client certificate: x509: certificate signed by unknown authority", since), timeout=30)
+    print("web3 with another CA's certificate, asking for the catalog: %r" % answer[:200])
+    assert answered is not None and answer.startswith("rpc error"), answer
+    assert refused is not None, "no server logged the refusal"
+    assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=60, interval=1) is not None
+
+
+def node3_healthy():
+    """node3's health in Raft as the leader's autopilot sees it (429 while a server is unhealthy:
+    the body is read whatever the status)."""
+    health = on("node1", *[arg for arg in AGENT_CURL if arg != "-sf"], "-s", "-H", "X-Consul-Token: " + management_token(),
+                AGENT_API + "/v1/operator/autopilot/health").stdout
+    return [server["Healthy"] for server in json.loads(health)["Servers"] if server["Name"] == "node3"] == [True]
+
+
+def test_a_server_with_a_client_certificate_is_not_taken_as_a_server(lab):
+    """node3's agent with a certificate of the cluster's CA made for a client (client.bj.<domain>):
+    the leader refuses to replicate to it (verify_server_hostname), so it never catches up."""
+    workdir = tempfile.mkdtemp()
+    try:
+        tls = os.path.join(LAB, ".consul-bj-tls")
+        key, cert = make_certificate(workdir, os.path.join(tls, "ca.pem"), os.path.join(tls, "ca-key.pem"),
+                                     "client.bj.zhangeamon.com", SERVERS["node3"])
+    finally:
+        shutil.rmtree(workdir)
+    since = on("node1", "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
+    with agent_certificate("node3", key, cert):
+        refused = wait_until(lambda: servers_logged("not server.bj.zhangeamon.com", since, ["node1", "node2"]),
+                             timeout=30, interval=1)
+        unhealthy = wait_until(lambda: not node3_healthy(), timeout=30, interval=1)
+        still = wait_until(node3_healthy, timeout=10, interval=1)
+    print("node3 with a client's certificate: unhealthy in Raft %.1f s after the refusal" % (unhealthy or -1))
+    assert refused is not None, "no server refused node3's certificate"
+    assert unhealthy is not None and still is None, "node3 kept up with the leader"
+    assert wait_until(cluster_whole, timeout=90, interval=1) is not None
