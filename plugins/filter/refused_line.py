@@ -16,7 +16,7 @@ description:
     text that was validated, this returns the line itself, so the error names the option at fault.
 options:
   _input:
-    description: The validator's message (for instance the C(msg) of a failed template task).
+    description: The validator's message (for instance the C(stderr) of a template task whose validation failed).
     type: str
     required: true
   text:
@@ -38,7 +38,7 @@ EXAMPLES = r"""
   rescue:
     - name: Say which line was refused
       ansible.builtin.fail:
-        msg: "{{ ansible_failed_result.msg | discovery.consul_dns.refused_line(lookup('template', 'dnsmasq.conf.j2')) }}"
+        msg: "{{ ansible_failed_result.stderr | discovery.consul_dns.refused_line(lookup('template', 'dnsmasq.conf.j2')) }}"
 """
 
 RETURN = r"""

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import hmac
 import json
 import re
 
@@ -26,6 +27,10 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names imp
 
 # Service meta key through which consul_services marks the services it owns (for purge).
 SET_META_KEY = "consul_dns_set"
+# An agent syncs a service to the catalog with the token it was registered with, for as long as it
+# keeps the service: a registration under another token (a new one, after the old was deleted) is
+# a change, or the service would stay blocked by ACLs. The token is told apart by a keyed digest.
+TOKEN_META_KEY = "consul_dns_token"
 
 # Marker at the end of a check's Notes: "[consul_dns:<fp>]" for a check declared inline with its
 # service (consul_service, consul_services), "[consul_dns:check:<fp>]" for a standalone check
@@ -399,8 +404,8 @@ def normalize_service(params, where="", set_name=None):
                 "%smeta key %r is invalid: use up to 128 letters, digits, '_' or '-', not starting with 'consul-'" % (where, key))
         if len(value) > 512:
             raise DefinitionError("%smeta[%s] is longer than Consul's 512 characters" % (where, key))
-        if key == SET_META_KEY:
-            raise DefinitionError("%smeta key %s is reserved for consul_services" % (where, SET_META_KEY))
+        if key in (SET_META_KEY, TOKEN_META_KEY):
+            raise DefinitionError("%smeta key %s is reserved for the collection's modules" % (where, key))
     if set_name:
         meta[SET_META_KEY] = set_name
     if len(meta) > 64:
@@ -438,9 +443,20 @@ def normalize_service(params, where="", set_name=None):
     }
 
 
+def _with_token_digest(registration, key):
+    """The registration with the digest of the token it is sent with in its Meta (none without a
+    token). An HMAC of the service ID: the token is random, so the digest tells nothing of it."""
+    if not key:
+        return registration
+    marked = dict(registration)
+    digest = hmac.new(key.encode("utf-8"), registration["ID"].encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    marked["Meta"] = dict(registration["Meta"], **{TOKEN_META_KEY: digest})
+    return marked
+
+
 def desired_service_state(registration, key=""):
     """The comparable view of a desired registration (checks reduced to what Consul returns)."""
-    state = dict((k, v) for k, v in registration.items() if k != "Checks")
+    state = dict((k, v) for k, v in _with_token_digest(registration, key).items() if k != "Checks")
     state["Checks"] = sorted(
         (dict(check_summary(c, key=key), ServiceID=registration["ID"]) for c in registration["Checks"]),
         key=lambda c: c["CheckID"],
@@ -481,7 +497,7 @@ def dropped_check_ids(before, after):
 
 def service_to_send(registration, key=""):
     """The registration with every check's Notes carrying its fingerprint."""
-    sent = dict(registration)
+    sent = _with_token_digest(registration, key)
     sent["Checks"] = [with_fingerprint(c, key=key) for c in registration["Checks"]]
     return sent
 

@@ -286,6 +286,9 @@ BAD_INPUTS = [
     ({"consul_dns_aliases": [{"name": "x.zhangeamon.com", "service": 'web"\n  recursors = ["6.6.6.6"]\n  x = "'}]},
      "dnsmasq", "dnsmasq_aliases (consul_dns_aliases): service must hold DNS labels"),
     ({"consul_node_name": 'node"\nrecursors = ["6.6.6.6"]\nx = "'}, "consul", "consul_node_name must hold a DNS label"),
+    # the cluster was bootstrapped long ago: a token that does not work is not taken for a new cluster
+    ({"consul_acl_management_token": "00000000-0000-4000-8000-000000000000"}, "consul",
+     "no working management token is known. Set consul_acl_management_token (from Ansible Vault) or put the token in"),
 ]
 
 
@@ -300,7 +303,7 @@ def running_state():
 @pytest.mark.parametrize("extra_vars,play,named", BAD_INPUTS,
                          ids=["bootstrap_expect", "service_ttl", "dnsmasq_ttl", "alias_to_unknown_service",
                               "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
-                              "alias_service_injects_hcl", "node_name_injects_recursors"])
+                              "alias_service_injects_hcl", "node_name_injects_recursors", "management_token_wrong"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))
@@ -398,3 +401,30 @@ def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
     assert len(secrets) >= 2 + 1 + 8 + 2   # key, management and dns-read tokens, 8 agent tokens, TLS keys
     assert "+ui = true" in output      # the diff of consul.hcl is there, verbosely
     assert [name for name, secret in secrets.items() if secret in output] == []
+
+
+def test_a_rebuilt_cluster_is_bootstrapped_again_and_its_token_works_from_ansible_vault(lab, tmp_path):
+    """Every server's Raft data removed (the cluster's state lost, its hosts kept): site.yml
+    bootstraps the ACLs again, keeps the new management token, gives every agent new tokens, and
+    DNS answers as before. Then the token from Ansible Vault, with no token file: nothing to change."""
+    old_token = management_token()
+    for host in SERVERS:
+        on(host, "systemctl", "stop", "consul")
+    for host in SERVERS:
+        on(host, "sh", "-c", "rm -rf /var/lib/consul/raft && systemctl start consul")
+    assert wait_until(cluster_whole, timeout=90, interval=1) is not None
+    proc = converge()
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert "Bootstrap the ACL system" in proc.stdout and management_token() != old_token
+    assert wait_until(lambda: ask(SERVICE)[1] == ask("web.zhangeamon.com")[1] == ALL, timeout=60) is not None
+
+    password = tmp_path / "vault-password"
+    password.write_text("lab vault password\n")
+    vaulted = subprocess.run([os.path.join(VENV_BIN, "ansible-vault"), "encrypt_string", "--vault-password-file",
+                              str(password), "--name", "consul_acl_management_token", "--", management_token()],
+                             capture_output=True, text=True, check=True, env=lab_env()).stdout
+    (tmp_path / "vault.yml").write_text(vaulted)
+    proc = converge("--tags", "consul", "--limit", "web1", "--vault-password-file", str(password),
+                    "-e", "@" + str(tmp_path / "vault.yml"), "-e", "consul_acl_management_token_file=" + str(tmp_path / "none"))
+    assert proc.returncode == 0 and play_recap(proc.stdout)["web1"]["changed"] == 0, proc.stdout[-3000:]
+    assert not (tmp_path / "none").exists()

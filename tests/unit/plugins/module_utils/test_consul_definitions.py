@@ -115,6 +115,19 @@ def test_set_marker_and_meta_rules():
     assert defs.normalize_service(service(name="a", meta={"n": 5}))["Meta"] == {"n": "5"}
 
 
+def test_a_registration_under_another_token_is_a_change():
+    """The agent syncs a service with the token it was registered with: a new token means a new
+    registration. The digest in Meta is the same for the same token and tells nothing of it."""
+    registration = defs.normalize_service(service(name="web"))
+    old, new = (defs.desired_service_state(registration, key=token) for token in ("token-a", "token-b"))
+    assert old != new and old == defs.desired_service_state(registration, key="token-a")
+    assert defs.service_to_send(registration, key="token-a")["Meta"] == old["Meta"]
+    assert "token-a" not in str(old) and set(old["Meta"]) == {"consul_dns_token"}
+    assert defs.desired_service_state(registration)["Meta"] == {}
+    with pytest.raises(defs.DefinitionError, match="consul_dns_token is reserved"):
+        defs.normalize_service(service(name="a", meta={"consul_dns_token": "x"}))
+
+
 def test_validate_options_names_the_element():
     with pytest.raises(defs.DefinitionError) as err:
         defs.validate_options(defs.CHECK_OPTIONS, {"tcp": "a:1", "colour": "red"}, "services[3]: checks[0]: ")
