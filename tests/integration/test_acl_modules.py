@@ -90,3 +90,27 @@ def test_service_identities_let_a_token_register_only_those_names(acl_agent):
     finally:
         run_module("consul_service", dict(conn, id="it-own", state="absent"))
         run_module("consul_acl_token", dict(conn, description="it host token", state="absent"))
+
+
+def test_token_check_mode_changes_nothing_and_says_what_it_would_do(acl_agent):
+    conn = acl_agent.connection()
+    run_module("consul_acl_policy", dict(conn, name="it-check-mode", rules=DNS_RULES))
+
+    def tokens():
+        return sorted((t["Description"], tuple(p["Name"] for p in t.get("Policies") or []))
+                      for t in acl_agent.api("GET", "/v1/acl/tokens") if t["Description"].startswith("it check mode"))
+    args = dict(conn, description="it check mode", policies=["it-check-mode"])
+
+    result = run_module("consul_acl_token", args, check=True, diff=True)
+    assert result["changed"] is True and result["diff"]["before"] == {} and tokens() == []
+    assert run_module("consul_acl_token", args)["changed"] is True
+    assert tokens() == [("it check mode", ("it-check-mode",))]
+
+    result = run_module("consul_acl_token", dict(args, policies=[]), check=True, diff=True)
+    assert result["changed"] is True and result["diff"]["after"]["Policies"] == []
+    assert tokens() == [("it check mode", ("it-check-mode",))]
+
+    absent = dict(conn, description="it check mode", state="absent")
+    assert run_module("consul_acl_token", absent, check=True)["changed"] is True
+    assert tokens() == [("it check mode", ("it-check-mode",))]
+    assert run_module("consul_acl_token", absent)["changed"] is True and tokens() == []

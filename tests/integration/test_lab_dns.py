@@ -17,6 +17,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+from harness import run_module
 from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN, QueryStream, ask, lab_env,
                     management_token, on, wait_until)
 
@@ -139,3 +140,20 @@ def test_cached_answers_count_their_ttl_down(lab):
     time.sleep(2)
     cached, waited = min(ask(name)[2]), time.monotonic() - fetched
     assert 5 - waited - 1 <= cached <= 5 - waited + 1, (cached, waited)
+
+
+def test_the_lookup_through_a_forwarder_follows_health(lab):
+    """consul_backends with via=dns, asking the forwarder as any client does."""
+    def backends():
+        result = run_module("ansible.builtin.debug", dict(
+            msg="{{ query('discovery.consul_dns.consul_backends', 'web', via='dns', dns_server=forwarder, dns_port=53,"
+                " domain='zhangeamon.com', format='address_port', order='sorted') }}"), extra_vars=dict(forwarder=FORWARDER))
+        assert not result.get("failed"), result
+        return result["msg"]
+    assert backends() == ["%s:8000" % address for address in ALL]
+    on("web2", "systemctl", "stop", "web-backend")
+    try:
+        assert wait_until(lambda: BACKENDS["web2"] + ":8000" not in backends(), timeout=3 * LEAVE_BOUND) is not None
+    finally:
+        on("web2", "systemctl", "start", "web-backend")
+    assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=3 * RETURN_BOUND) is not None

@@ -215,3 +215,24 @@ def test_an_address_that_is_not_an_ip_is_dropped_naming_the_instance(backends):
         assert "dropped instance 'lb-evil' of service 'it-lb'" in warned, warned
     finally:
         backends.api("PUT", "/v1/agent/service/deregister/lb-evil")
+
+
+def test_over_tls_with_a_client_certificate(tls_agent):
+    tls_agent.api("PUT", "/v1/agent/service/register", json=dict(ID="it-tls-lb", Name="it-tls-lb", Address="127.0.0.70"))
+    try:
+        assert lookup(tls_agent, ["it-tls-lb"])[0] == ["127.0.0.70"]
+        with pytest.raises(LookupFailed, match="refused the TLS handshake"):
+            lookup(tls_agent, ["it-tls-lb"], client_cert=None, client_key=None)
+    finally:
+        tls_agent.api("PUT", "/v1/agent/service/deregister/it-tls-lb")
+
+
+def test_with_an_acl_token(acl_agent):
+    """Under default deny, a read without a token sees no instance at all (Consul filters, it does
+    not refuse): the token given is the one used."""
+    acl_agent.api("PUT", "/v1/agent/service/register", json=dict(ID="it-acl-lb", Name="it-acl-lb", Address="127.0.0.71"))
+    try:
+        assert lookup(acl_agent, ["it-acl-lb"])[0] == ["127.0.0.71"]
+        assert lookup(acl_agent, ["it-acl-lb"], token=None)[0] == []
+    finally:
+        acl_agent.api("PUT", "/v1/agent/service/deregister/it-acl-lb")
