@@ -9,6 +9,12 @@ lab() { LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 ba
 # the CA and agent keys the converge makes (molecule/default/converge.yml)
 CDNS_MOL_TLS_DIR=$(mktemp -d)
 export CDNS_MOL_TLS_DIR
+# the CA an operator brings (consul_tls_ca_cert, consul_tls_ca_key): <prefix>.pem and <prefix>-key.pem
+export CDNS_MOL_OPERATOR_CA=$CDNS_MOL_TLS_DIR/operator-ca
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=Operator CA (molecule)" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$CDNS_MOL_OPERATOR_CA-key.pem" -out "$CDNS_MOL_OPERATOR_CA.pem" 2>/dev/null
+chmod 0600 "$CDNS_MOL_OPERATOR_CA-key.pem"
 converge_log=$CDNS_MOL_TLS_DIR.converge.log
 cleanup() { lab down; rm -rf "$CDNS_MOL_TLS_DIR" "$converge_log" "$converge_log.patterns"; }
 trap cleanup EXIT
