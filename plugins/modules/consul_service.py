@@ -51,9 +51,9 @@ options:
     description:
       - Service metadata. Keys of up to 128 letters, digits, C(_) or C(-), not starting with C(consul-);
         values of up to 512 characters. The keys C(consul_dns_set) and C(consul_dns_token) are reserved.
-      - With a O(token), the module adds C(consul_dns_token), a keyed digest of the token (it tells
-        nothing of it): an agent syncs a service with the token it was registered with, so a
-        registration under another token is a change.
+      - "With a O(token), the module adds C(consul_dns_token), a keyed digest of the token that tells
+        nothing of it. An agent syncs a service with the token it was registered with, so a
+        registration under another token is a change."
     type: dict
     default: {}
   enable_tag_override:

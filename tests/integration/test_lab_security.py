@@ -129,7 +129,7 @@ def agent_certificate(host, key, cert):
         on(host, "systemctl", "restart", "consul")
 
 
-def servers_logged(text, since, servers=SERVERS):
+def servers_logged(text, since, servers=tuple(SERVERS)):
     """Whether one of the servers' consul logs has `text` since the time given (a server's clock)."""
     return any(text in on(host, "journalctl", "-u", "consul", "--since", since, "--no-pager").stdout for host in servers)
 
