@@ -17,7 +17,7 @@ import pytest
 
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, ask, lab_env, management_token, on,
                     wait_until)
-from test_lab_faults import cluster_whole, listening
+from test_lab_faults import cluster_whole, leader_host, listening
 
 pytestmark = [
     pytest.mark.slow,
@@ -157,31 +157,39 @@ def test_a_client_with_a_certificate_of_another_ca_gets_nothing_from_the_servers
     assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=60, interval=1) is not None
 
 
-def node3_healthy():
-    """node3's health in Raft as the leader's autopilot sees it (429 while a server is unhealthy:
-    the body is read whatever the status)."""
-    health = on("node1", *[arg for arg in AGENT_CURL if arg != "-sf"], "-s", "-H", "X-Consul-Token: " + management_token(),
+def healthy_in_raft(host):
+    """The server's health as the leader's autopilot sees it; None while there is no answer (no
+    leader). 429 while a server is unhealthy: the body is read whatever the status."""
+    asked = [server for server in SERVERS if server != host][0]
+    answer = on(asked, *[arg for arg in AGENT_CURL if arg != "-sf"], "-s", "-H", "X-Consul-Token: " + management_token(),
                 AGENT_API + "/v1/operator/autopilot/health").stdout
-    return [server["Healthy"] for server in json.loads(health)["Servers"] if server["Name"] == "node3"] == [True]
+    try:
+        servers = json.loads(answer)["Servers"]
+    except ValueError:
+        return None
+    return [server["Healthy"] for server in servers if server["Name"] == host] == [True]
 
 
 def test_a_server_with_a_client_certificate_is_not_taken_as_a_server(lab):
-    """node3's agent with a certificate of the cluster's CA made for a client (client.bj.<domain>):
-    the leader refuses to replicate to it (verify_server_hostname), so it never catches up."""
+    """A follower's agent with a certificate of the cluster's CA made for a client
+    (client.bj.<domain>): the leader refuses to replicate to it (verify_server_hostname), so it
+    never catches up. (Servers never dial it; a server that could win an election would still
+    dial out as leader, so the one broken is not the leader.)"""
+    follower = [host for host in SERVERS if host != leader_host()][0]
     workdir = tempfile.mkdtemp()
     try:
         tls = os.path.join(LAB, ".consul-bj-tls")
         key, cert = make_certificate(workdir, os.path.join(tls, "ca.pem"), os.path.join(tls, "ca-key.pem"),
-                                     "client.bj.zhangeamon.com", SERVERS["node3"])
+                                     "client.bj.zhangeamon.com", SERVERS[follower])
     finally:
         shutil.rmtree(workdir)
-    since = on("node1", "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
-    with agent_certificate("node3", key, cert):
-        refused = wait_until(lambda: servers_logged("not server.bj.zhangeamon.com", since, ["node1", "node2"]),
-                             timeout=30, interval=1)
-        unhealthy = wait_until(lambda: not node3_healthy(), timeout=30, interval=1)
-        still = wait_until(node3_healthy, timeout=10, interval=1)
-    print("node3 with a client's certificate: unhealthy in Raft %.1f s after the refusal" % (unhealthy or -1))
-    assert refused is not None, "no server refused node3's certificate"
-    assert unhealthy is not None and still is None, "node3 kept up with the leader"
+    since = on(follower, "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
+    others = [host for host in SERVERS if host != follower]
+    with agent_certificate(follower, key, cert):
+        refused = wait_until(lambda: servers_logged("not server.bj.zhangeamon.com", since, others), timeout=30, interval=1)
+        unhealthy = wait_until(lambda: healthy_in_raft(follower) is False, timeout=30, interval=1)
+        still = wait_until(lambda: healthy_in_raft(follower) is True, timeout=10, interval=1)
+    print("%s with a client's certificate: unhealthy in Raft %.1f s after the refusal" % (follower, unhealthy or -1))
+    assert refused is not None, "no server refused %s's certificate" % follower
+    assert unhealthy is not None and still is None, "%s kept up with the leader" % follower
     assert wait_until(cluster_whole, timeout=90, interval=1) is not None
