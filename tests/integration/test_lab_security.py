@@ -9,9 +9,7 @@ import contextlib
 import functools
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
@@ -24,6 +22,9 @@ pytestmark = [
     pytest.mark.xdist_group("podman"),
 ]
 
+# the agent's API with its answer read whatever the HTTP status
+AGENT_CURL_ANY_STATUS = [arg for arg in AGENT_CURL if arg != "-sf"] + ["-s"]
+
 HOSTILE_ADDRESS = "6.6.6.6 www.bank.example\n6.6.6.6 login.bank.example\n6.6.6.7"
 
 
@@ -35,7 +36,7 @@ def host_token(host):
 
 def agent_put(host, path, body, token):
     """PUT to a lab host's own agent; (HTTP status, body)."""
-    proc = on(host, *[arg for arg in AGENT_CURL if arg != "-sf"], "-s", "-o", "/dev/stderr", "-w", "%{http_code}",
+    proc = on(host, *AGENT_CURL_ANY_STATUS, "-o", "/dev/stderr", "-w", "%{http_code}",
               "-X", "PUT", "-H", "X-Consul-Token: " + token, "--data-binary", json.dumps(body), AGENT_API + path,
               check=False)
     return int(proc.stdout or 0), proc.stderr
@@ -161,7 +162,7 @@ def healthy_in_raft(host):
     """The server's health as the leader's autopilot sees it; None while there is no answer (no
     leader). 429 while a server is unhealthy: the body is read whatever the status."""
     asked = [server for server in SERVERS if server != host][0]
-    answer = on(asked, *[arg for arg in AGENT_CURL if arg != "-sf"], "-s", "-H", "X-Consul-Token: " + management_token(),
+    answer = on(asked, *AGENT_CURL_ANY_STATUS, "-H", "X-Consul-Token: " + management_token(),
                 AGENT_API + "/v1/operator/autopilot/health").stdout
     try:
         servers = json.loads(answer)["Servers"]
@@ -170,19 +171,15 @@ def healthy_in_raft(host):
     return [server["Healthy"] for server in servers if server["Name"] == host] == [True]
 
 
-def test_a_server_with_a_client_certificate_is_not_taken_as_a_server(lab):
+def test_a_server_with_a_client_certificate_is_not_taken_as_a_server(lab, tmp_path):
     """A follower's agent with a certificate of the cluster's CA made for a client
     (client.bj.<domain>): the leader refuses to replicate to it (verify_server_hostname), so it
     never catches up. (Servers never dial it; a server that could win an election would still
     dial out as leader, so the one broken is not the leader.)"""
     follower = [host for host in SERVERS if host != leader_host()][0]
-    workdir = tempfile.mkdtemp()
-    try:
-        tls = os.path.join(LAB, ".consul-bj-tls")
-        key, cert = make_certificate(workdir, os.path.join(tls, "ca.pem"), os.path.join(tls, "ca-key.pem"),
-                                     "client.bj.zhangeamon.com", SERVERS[follower])
-    finally:
-        shutil.rmtree(workdir)
+    tls = os.path.join(LAB, ".consul-bj-tls")
+    key, cert = make_certificate(str(tmp_path), os.path.join(tls, "ca.pem"), os.path.join(tls, "ca-key.pem"),
+                                 "client.bj.zhangeamon.com", SERVERS[follower])
     since = on(follower, "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
     others = [host for host in SERVERS if host != follower]
     with agent_certificate(follower, key, cert):
