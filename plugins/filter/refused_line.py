@@ -49,20 +49,7 @@ _value:
   sample: "line 45: 'no-such-option'"
 """
 
-import re
-
-from ansible.module_utils.six import text_type
-
-_LINE_NUMBER = re.compile(r"\bat line (\d+)\b")
-
-
-def refused_line(message, text):
-    found = _LINE_NUMBER.search(text_type(message))
-    lines = text_type(text).splitlines()
-    if not found or not 1 <= int(found.group(1)) <= len(lines):
-        return u""
-    number = int(found.group(1))
-    return u"line %d: %r" % (number, lines[number - 1])
+from ansible_collections.discovery.consul_dns.plugins.module_utils.refused_line import refused_line
 
 
 class FilterModule(object):

@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn the dnsmasq role's settings into what its templates write."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.six import text_type
+
+
+def alias_targets(aliases, domain):
+    """Each alias with ``target``: the local name dnsmasq answers its CNAME with (``[tag.]service.alias.<domain>``)."""
+    result = []
+    for alias in aliases:
+        labels = [alias[key] for key in ("tag", "service") if alias.get(key)]
+        result.append(dict(alias, target=".".join(labels + ["alias", domain])))
+    return result
+
+
+def reverse_zone(cidr):
+    """``10.1.88.0/24`` -> ``88.1.10.in-addr.arpa``: the zone of an IPv4 network on an octet boundary."""
+    try:
+        network = ipaddress.ip_network(text_type(cidr), strict=False)
+    except ValueError as error:
+        raise AnsibleFilterError("reverse_zone: %s" % error)
+    if network.version != 4 or network.prefixlen not in (8, 16, 24):
+        raise AnsibleFilterError("reverse_zone: %s is not an IPv4 network ending in /8, /16 or /24" % cidr)
+    labels = network.network_address.reverse_pointer.split(".")
+    return ".".join(labels[4 - network.prefixlen // 8:])
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"alias_targets": alias_targets, "reverse_zone": reverse_zone}
