@@ -226,6 +226,27 @@ class ConsulClient:
         # without ?passing Consul returns critical instances too; warning ones are what passing=False adds
         return [e for e in entries if all(c.get("Status") != "critical" for c in e.get("Checks") or [])]
 
+    # Cluster state ------------------------------------------------------------------------------
+
+    def leader(self):
+        """The address of the Raft leader this agent knows, or an empty string."""
+        return self.call("reading the leader", self.api.status.leader) or ""
+
+    def autopilot_health(self):
+        """Raft health of every server as the leader's autopilot sees it (alive, in contact, caught up)."""
+        def read(response):
+            # 429: the cluster as a whole is unhealthy; the body still says which server is not
+            return json.loads(response.body) if response.code == 429 else CB.json()(response)
+        return self.call("reading Raft health", self.api.http.get, read, "/v1/operator/autopilot/health",
+                         headers=self.api.prepare_headers())
+
+    def raft_index(self, path, stale=False):
+        """The X-Consul-Index of a read: answered by the leader, or with ``stale`` by the agent's own server state."""
+        params = [("stale", "")] if stale else []
+        index, _ = self.call("reading %s" % path, self.api.http.get, CB.json(index=True), path, params=params,
+                             headers=self.api.prepare_headers())
+        return int(index or 0)
+
     # Prepared queries -------------------------------------------------------------------------
 
     def prepared_queries(self):

@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consul_cluster_wait
+short_description: Wait until a Consul cluster is fit for the next step of a rolling change
+version_added: 0.3.0
+description:
+  - Polls the agent until a condition holds, and fails naming what was still wrong when O(timeout) runs out.
+  - O(condition=leader) a leader is known.
+  - O(condition=peers_healthy) every server but O(node) is healthy in Raft as the leader's autopilot
+    sees it (alive, in contact with the leader, caught up with its log): the moment a server may be
+    restarted without two servers being down at once. Needs C(operator:read) (the management token).
+  - O(condition=caught_up) the agent's own answers (stale reads, served by its server state) are as
+    recent as the leader's for the catalog and health state: on a server just restarted, the moment
+    it stops answering from the state it is still replaying.
+  - While the agent does not answer (it is starting), the module keeps polling.
+  - The role M(discovery.consul_dns.consul) restarts servers one at a time with it.
+extends_documentation_fragment:
+  - discovery.consul_dns.connection
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; waits in check mode too.
+  diff_mode:
+    support: none
+options:
+  condition:
+    description: What to wait for.
+    type: str
+    choices: [leader, peers_healthy, caught_up]
+    required: true
+  node:
+    description: The server left out of O(condition=peers_healthy), usually the one about to restart.
+    type: str
+  timeout:
+    description: Seconds to wait at most.
+    type: float
+    default: 60
+  poll_interval:
+    description: Seconds between two polls.
+    type: float
+    default: 0.5
+author:
+  - discovery.consul_dns maintainers (@discovery)
+"""
+
+EXAMPLES = r"""
+- name: Wait until every other server is healthy in Raft
+  discovery.consul_dns.consul_cluster_wait:
+    condition: peers_healthy
+    node: node1
+    token: "{{ consul_management_token }}"
+    timeout: 60
+
+- name: Restart consul
+  ansible.builtin.systemd_service:
+    name: consul
+    state: restarted
+
+- name: Wait until it answers as recently as the leader
+  discovery.consul_dns.consul_cluster_wait:
+    condition: caught_up
+"""
+
+RETURN = r"""
+waited:
+  description: Seconds waited until the condition held.
+  returned: success
+  type: float
+  sample: 1.52
+leader:
+  description: The leader's address, with O(condition=leader).
+  returned: when O(condition=leader)
+  type: str
+  sample: 10.89.50.11:8300
+servers:
+  description: Each server's name and Raft health, with O(condition=peers_healthy).
+  returned: when O(condition=peers_healthy)
+  type: list
+  elements: dict
+  sample: [{name: node2, healthy: true}, {name: node3, healthy: true}]
+indexes:
+  description: For each path read, the leader's index and the agent's own, with O(condition=caught_up).
+  returned: when O(condition=caught_up)
+  type: dict
+  sample: {/v1/catalog/services: {leader: 130, own: 130}}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConsulError,
+    client_from_module,
+)
+
+# the reads a restarted server answers from its own state first (the DNS interface serves both)
+CAUGHT_UP_PATHS = ("/v1/catalog/services", "/v1/health/state/any")
+
+
+def leader_known(client, node):
+    leader = client.leader()
+    return bool(leader), "no leader is known yet" if not leader else "", dict(leader=leader)
+
+
+def peers_healthy(client, node):
+    servers = [dict(name=server.get("Name"), healthy=bool(server.get("Healthy")))
+               for server in (client.autopilot_health() or {}).get("Servers") or []]
+    unhealthy = [server["name"] for server in servers if server["name"] != node and not server["healthy"]]
+    if not servers:
+        return False, "autopilot reports no servers (no leader yet?)", dict(servers=servers)
+    if unhealthy:
+        return False, "not healthy in Raft: %s" % ", ".join(sorted(unhealthy)), dict(servers=servers)
+    return True, "", dict(servers=servers)
+
+
+def caught_up(client, node):
+    indexes = {}
+    behind = []
+    for path in CAUGHT_UP_PATHS:
+        leader = client.raft_index(path)
+        own = client.raft_index(path, stale=True)
+        indexes[path] = dict(leader=leader, own=own)
+        if not leader or own < leader:
+            behind.append("%s at index %d, the leader's at %d" % (path, own, leader))
+    return not behind, "the agent's own state is behind: %s" % "; ".join(behind), dict(indexes=indexes)
+
+
+CONDITIONS = {"leader": leader_known, "peers_healthy": peers_healthy, "caught_up": caught_up}
+
+
+def wait_for(condition, client, node, timeout, poll_interval, clock=time.monotonic, sleep=time.sleep):
+    """(held, seconds waited, why not, details of the last poll)."""
+    start = clock()
+    while True:
+        try:
+            held, why_not, details = CONDITIONS[condition](client, node)
+        except ConsulError as exc:   # not answering yet (starting), or no leader to forward to
+            held, why_not, details = False, str(exc), {}
+        waited = clock() - start
+        if held or waited >= timeout:
+            return held, round(waited, 2), why_not, details
+        sleep(poll_interval)
+
+
+def main():
+    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
+    argument_spec.update(
+        condition=dict(type="str", choices=sorted(CONDITIONS), required=True),
+        node=dict(type="str"),
+        timeout=dict(type="float", default=60.0),
+        poll_interval=dict(type="float", default=0.5),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_if=[("condition", "peers_healthy", ["node"])])
+    params = module.params
+    client = client_from_module(module)
+    held, waited, why_not, details = wait_for(params["condition"], client, params["node"], params["timeout"],
+                                              params["poll_interval"])
+    if not held:
+        module.fail_json(msg="waited %ss for %s at %s: %s" % (params["timeout"], params["condition"], client.url, why_not),
+                         waited=waited, **details)
+    module.exit_json(changed=False, waited=waited, **details)
+
+
+if __name__ == "__main__":
+    main()

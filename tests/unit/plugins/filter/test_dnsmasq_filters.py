@@ -1,0 +1,39 @@
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, reverse_zone
+from ansible_collections.discovery.consul_dns.plugins.filter.first_version import first_version
+from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import stale_files
+
+
+def test_each_alias_gets_its_local_name_tag_first():
+    aliases = [{"name": "web.example.com", "service": "web"}, {"name": "v2.example.com", "service": "web", "tag": "v2"},
+               {"name": "w.example.com", "service": "web", "tag": ""}]
+    targets = [alias["target"] for alias in alias_targets(aliases, "zhangeamon.com")]
+    assert targets == ["web.alias.zhangeamon.com", "v2.web.alias.zhangeamon.com", "web.alias.zhangeamon.com"]
+    assert alias_targets(aliases, "d")[1]["name"] == "v2.example.com"   # the alias itself is kept
+
+
+@pytest.mark.parametrize("cidr, zone", [("10.1.88.0/24", "88.1.10.in-addr.arpa"), ("10.1.0.0/16", "1.10.in-addr.arpa"),
+                                        ("10.0.0.0/8", "10.in-addr.arpa"), ("10.1.88.7/24", "88.1.10.in-addr.arpa")])
+def test_reverse_zone_of_octet_boundaries(cidr, zone):
+    assert reverse_zone(cidr) == zone
+
+
+@pytest.mark.parametrize("cidr", ["10.1.88.0/20", "fd00::/64", "not-a-network", "10.1.88.0/24\nserver=/x/1.2.3.4"])
+def test_reverse_zone_refuses_what_has_no_zone_of_its_own(cidr):
+    with pytest.raises(AnsibleFilterError):
+        reverse_zone(cidr)
+
+
+def test_stale_files_compares_content_or_secret_content_by_path():
+    files = [{"path": "/a", "content": "x\n"}, {"path": "/b", "secret_content": "s\n"}, {"path": "/c", "content": "c"}]
+    assert stale_files(files, {"/a": "x\n", "/b": "s\n", "/c": "c"}) == []
+    assert stale_files(files, {"/a": "x", "/b": "s\n", "/c": None}) == [files[0], files[2]]
+    assert stale_files(files, {}) == files   # not read at all: stale
+
+
+@pytest.mark.parametrize("text, version", [("Consul v1.8.7\nRevision 1\n", "1.8.7"), ("1.8.7+dfsg1-2+b3", "1.8.7"),
+                                           ("1:2.90-4", "2.90"), ("", ""), (None, ""), ("no version", "")])
+def test_first_version(text, version):
+    assert first_version(text) == version
