@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness import CONSUL_BIN, ConsulAgent
-from labdns import FIRST_CONVERGE_LOG, LAB, VENV_BIN, lab_env
+from labdns import FIRST_CONVERGE_LOG, LAB, converge, lab_env
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,11 +49,10 @@ def lab(podman_worker):
         if len(attempts) > 1:
             print("lab.sh up needed a second attempt; the first said:\n" + attempts[0])
         # verbosely, with diffs: the secrets test searches this first, bootstrapping run too
-        converge = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml", "-vvv", "--diff"], cwd=LAB,
-                                  capture_output=True, text=True, env=lab_env(), check=False)
+        first = converge("-vvv", "--diff")
         with open(FIRST_CONVERGE_LOG, "w", encoding="utf-8") as log:
-            log.write(converge.stdout + converge.stderr)
-        assert converge.returncode == 0, converge.stdout[-5000:] + converge.stderr[-2000:]
+            log.write(first.stdout + first.stderr)
+        assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-2000:]
         yield
     finally:
         if os.environ.get("CONSUL_DNS_LAB_REUSE") != "1":

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, LAB, SERVERS, VENV_BIN,
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, LAB, SERVERS, VENV_BIN, converge,
                     QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
@@ -64,12 +64,6 @@ def cluster_whole(seen_from=None):
 
 # next to inventory.yml, so that inventory_dir (which the lab's group_vars use) stays the lab's
 NODE1_ADDRESS_INVENTORY = os.path.join(LAB, ".node1-address.yml")
-
-
-def converge(*args, **environment):
-    """The lab's converge.yml (site.yml after the lab's scaffolding, whose plays --tags skip)."""
-    return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "converge.yml"] + list(args), cwd=LAB,
-                          env=dict(lab_env(), **environment), capture_output=True, text=True, check=False)
 
 
 def listening(host, table, port):

@@ -17,9 +17,10 @@ import dns.rcode
 import dns.rdatatype
 
 LAB = os.path.dirname(os.path.abspath(__file__))
+# what lab.sh keeps outside the checkout (containers.conf, the fact cache, logs)
+LAB_STATE = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "lab")
 # the lab fixture's first converge (-vvv --diff), searched for secrets
-FIRST_CONVERGE_LOG = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "lab",
-                                  "first-converge.log")
+FIRST_CONVERGE_LOG = os.path.join(LAB_STATE, "first-converge.log")
 VENV_BIN = os.path.dirname(sys.executable)
 FORWARDER = "10.89.50.31"
 SERVERS = {"node1": "10.89.50.11", "node2": "10.89.50.12", "node3": "10.89.50.13"}
@@ -40,10 +41,16 @@ AGENT_CURL = ["curl", "-sf", "-m", "3", "--cacert", "/etc/consul.d/tls/ca.pem", 
 
 def lab_env():
     env = dict(os.environ)
-    env.update(CONTAINERS_CONF="/var/cache/discovery-consul-dns/lab/containers.conf",
+    env.update(CONTAINERS_CONF=os.path.join(LAB_STATE, "containers.conf"),
                ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"),
                PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
     return env
+
+
+def converge(*args, playbook="converge.yml", **environment):
+    """The lab's converge.yml (the lab's scaffolding, then site.yml; --tags skip the scaffolding's plays)."""
+    return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), playbook] + list(args), cwd=LAB,
+                          env=dict(lab_env(), **environment), capture_output=True, text=True, check=False)
 
 
 def on(host, *command, check=True):

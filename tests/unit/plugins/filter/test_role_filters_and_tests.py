@@ -37,3 +37,11 @@ def test_stale_files_compares_content_or_secret_content_by_path():
                                            ("1:2.90-4", "2.90"), ("", ""), (None, ""), ("no version", "")])
 def test_first_version(text, version):
     assert first_version(text) == version
+
+
+@pytest.mark.parametrize("value, valid", [("0", True), ("0s", True), ("5s", True), ("1m30s", True), ("250ms", True),
+                                          ("1.5h", True), ("5", False), ("5 s", False), ("", False), ("1d", False),
+                                          ("5s\nrecursors = []", False)])
+def test_go_duration(value, valid):
+    from ansible_collections.discovery.consul_dns.plugins.test.durations import is_go_duration
+    assert is_go_duration(value) is valid
