@@ -202,15 +202,15 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
     client_from_module,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import (
+from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import (
     CHECK_OPTIONS,
-    DefinitionError,
-    check_summary,
+    comparable_check,
+    comparable_observed_check,
     normalize_check,
-    observed_check,
     with_fingerprint,
     without_secrets,
 )
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
 
 
 def main():
@@ -243,8 +243,8 @@ def main():
         if service_id and client.agent_service(service_id) is None:
             module.fail_json(msg="service_id %s: no such service is registered on the agent at %s" % (service_id, client.url))
         current = client.agent_checks().get(check_id)
-        before = observed_check(current) if current else None
-        after = check_summary(desired, standalone=True, key=params["token"]) if desired else None
+        before = comparable_observed_check(current) if current else None
+        after = comparable_check(desired, standalone=True, key=params["token"]) if desired else None
         changed = before != after
         if changed and not module.check_mode:
             if desired:

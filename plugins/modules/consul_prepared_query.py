@@ -113,7 +113,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
     client_from_module,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import (
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import (
     DefinitionError,
     format_duration,
     parse_duration,

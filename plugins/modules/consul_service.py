@@ -149,15 +149,15 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
     client_from_module,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import (
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.service_definitions import (
     SERVICE_OPTIONS,
-    DefinitionError,
-    desired_service_state,
+    comparable_observed_service,
+    comparable_service,
     dropped_check_ids,
     normalize_service,
     registration_secrets,
     service_for_result,
-    observed_service_state,
     service_to_send,
 )
 
@@ -189,8 +189,8 @@ def main():
     client = client_from_module(module)
     try:
         current = client.agent_service(service_id)
-        before = observed_service_state(current, client.agent_checks()) if current else None
-        after = desired_service_state(registration, key=params["token"]) if registration else None
+        before = comparable_observed_service(current, client.agent_checks()) if current else None
+        after = comparable_service(registration, key=params["token"]) if registration else None
         changed = before != after
         if changed and not module.check_mode:
             if registration:

@@ -110,15 +110,15 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
     client_from_module,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import (
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.service_definitions import (
     SERVICE_OPTIONS,
     SET_META_KEY,
-    DefinitionError,
-    desired_service_state,
+    comparable_observed_service,
+    comparable_service,
     dropped_check_ids,
     normalize_service,
     registration_secrets,
-    observed_service_state,
     service_to_send,
     validate_options,
 )
@@ -166,8 +166,8 @@ def main():
         to_register = []  # (registration, IDs of inline checks it dropped)
         for service_id, registration in registrations.items():
             current = agent_services.get(service_id)
-            before = observed_service_state(current, agent_checks) if current else None
-            after = desired_service_state(registration, key=params["token"])
+            before = comparable_observed_service(current, agent_checks) if current else None
+            after = comparable_service(registration, key=params["token"])
             if before == after:
                 result["unchanged"] += 1
                 continue
@@ -179,7 +179,7 @@ def main():
             for service_id, service in sorted(agent_services.items()):
                 if service_id not in registrations and (service.get("Meta") or {}).get(SET_META_KEY) == params["set_name"]:
                     result["deregistered"].append(service_id)
-                    diff["before"][service_id] = observed_service_state(service, agent_checks)
+                    diff["before"][service_id] = comparable_observed_service(service, agent_checks)
         result["changed"] = bool(to_register or result["deregistered"])
         if not module.check_mode:
             for registration, dropped_checks in to_register:

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_definitions import DefinitionError, parse_duration
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError, parse_duration
 
 
 def is_go_duration(value):
