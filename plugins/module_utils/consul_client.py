@@ -205,6 +205,19 @@ class ConsulClient:
     def deregister_check(self, check_id):
         self.call("deregistering check %s" % check_id, self.api.agent.check.deregister, check_id)
 
+    def set_maintenance(self, enable, reason=None, service_id=None):
+        """Maintenance on or off for a service instance of this agent, or for its whole node."""
+        flag = "true" if enable else "false"
+        if service_id:
+            return self.call("%s maintenance of service %s" % ("enabling" if enable else "disabling", service_id),
+                             self.api.agent.service.maintenance, service_id, flag, reason)
+        return self.call("%s maintenance of the node" % ("enabling" if enable else "disabling"),
+                         self.api.agent.maintenance, flag, reason)
+
+    def node_address(self):
+        """This agent's node address, as Consul's DNS answers it."""
+        return self.call("reading the agent's own description", self.api.agent.self)["Member"]["Addr"]
+
     # Health -----------------------------------------------------------------------------------
 
     def healthy_instances(self, service, tags=None, datacenter=None, near=None, node_meta=None, passing=True):
@@ -234,17 +247,12 @@ class ConsulClient:
 
     def autopilot_health(self):
         """Raft health of every server as the leader's autopilot sees it (alive, in contact, caught up)."""
-        def read(response):
-            # 429: the cluster as a whole is unhealthy; the body still says which server is not
-            return json.loads(response.body) if response.code == 429 else CB.json()(response)
-        return self.call("reading Raft health", self.api.http.get, read, "/v1/operator/autopilot/health",
-                         headers=self.api.prepare_headers())
+        # 429: the cluster as a whole is unhealthy; the body still says which server is not
+        return self._request("reading Raft health", "GET", "/v1/operator/autopilot/health", accept=(429,))
 
     def raft_index(self, path, stale=False):
         """The X-Consul-Index of a read: answered by the leader, or with ``stale`` by the agent's own server state."""
-        params = [("stale", "")] if stale else []
-        index, _ = self.call("reading %s" % path, self.api.http.get, CB.json(index=True), path, params=params,
-                             headers=self.api.prepare_headers())
+        index, _ = self._request("reading %s" % path, "GET", path, [("stale", "")] if stale else [], index=True)
         return int(index or 0)
 
     # Prepared queries -------------------------------------------------------------------------
@@ -276,27 +284,40 @@ class ConsulClient:
 
     def acl_write(self, kind, definition, ident=None):
         path = self._ACL_PATHS[kind][1] + ("/%s" % ident if ident else "")
-        return self.call("writing ACL %s %s" % (kind, ident or "(new)"), self.api.http.put, CB.json(), path,
-                         data=json.dumps(definition), headers=self.api.prepare_headers())
+        return self._request("writing ACL %s %s" % (kind, ident or "(new)"), "PUT", path, body=definition)
 
     def acl_delete(self, kind, ident):
-        self.call("deleting ACL %s %s" % (kind, ident), self.api.http.delete, CB.boolean(),
-                  "%s/%s" % (self._ACL_PATHS[kind][1], ident), headers=self.api.prepare_headers())
+        self._request("deleting ACL %s %s" % (kind, ident), "DELETE", "%s/%s" % (self._ACL_PATHS[kind][1], ident))
 
     def _dc_params(self):
         return [("dc", self.datacenter)] if self.datacenter else []
 
     def _get(self, what, path, params=None):
         """GET a JSON document (None on 404) with the client's token."""
-        return self.call(what, self.api.http.get, CB.json(), path, params=params, headers=self.api.prepare_headers())
+        return self._request(what, "GET", path, params)
 
     def _query_write(self, what, method, path, definition):
-        params = self._dc_params()
         # POST answers {"ID": ...}; PUT answers with an empty body
-        send, callback = (self.api.http.post, CB.json()) if method == "POST" else (self.api.http.put, CB.boolean())
-        return self.call(
-            what, send, callback, path, params=params, data=json.dumps(definition), headers=self.api.prepare_headers()
-        )
+        return self._request(what, method, path, self._dc_params(), body=definition)
+
+    def _request(self, what, method, path, params=None, body=None, index=False, accept=()):
+        """The one request of the client's own, for what py-consul has no call for (or one that drops
+        the token or a parameter): JSON in and out, the client's token, py-consul's error handling.
+        An empty answer is None; ``index`` returns (X-Consul-Index, document); ``accept`` lists
+        error statuses whose body is the answer all the same."""
+        def answer(response):
+            if response.code in accept:
+                return json.loads(response.body)
+            if 200 <= response.code < 300 and not (response.body or "").strip():
+                return (None, None) if index else None
+            return CB.json(index=index)(response)
+
+        send = {"GET": self.api.http.get, "PUT": self.api.http.put, "POST": self.api.http.post,
+                "DELETE": self.api.http.delete}[method]
+        kwargs = dict(params=params or [], headers=self.api.prepare_headers())
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        return self.call(what, send, answer, path, **kwargs)
 
 
 # OpenSSL's words for an alert the peer sent, e.g. "sslv3 alert bad certificate", "tlsv13 alert certificate required"
@@ -304,9 +325,22 @@ _TLS_ALERT = re.compile(r"(?:sslv3|tlsv1\d?) alert [a-z ]+")
 
 
 def _root_cause(exc):
-    """'Connection refused' rather than urllib3's nested retry message."""
-    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
-    return match.group(1).strip() if match else str(exc)
+    """'Connection refused' rather than urllib3's nested retry message: the operating system's words
+    from the innermost error (requests wraps urllib3's retry error, which wraps the socket's)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.strerror:
+            return exc.strerror
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = exc.__cause__ or exc.__context__
+        if inner is None and exc.args and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        if inner is None:
+            break
+        exc = inner
+    return str(exc)
 
 
 def client_from_module(module):

@@ -53,10 +53,10 @@ def test_explicit_token_wins_over_environment(monkeypatch):
 
 
 def test_root_cause_of_a_connection_error():
-    text = ("HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /v1/agent/services "
-            "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish "
-            "a new connection: [Errno 111] Connection refused'))")
-    assert cc._root_cause(Exception(text)) == "Connection refused"
+    """A real refused connection (loopback, a port nothing listens on): the socket's own words."""
+    with pytest.raises(cc.requests.exceptions.ConnectionError) as refused:
+        cc.requests.get("http://127.0.0.1:1/", timeout=2)
+    assert cc._root_cause(refused.value) == "Connection refused"
     assert cc._root_cause(Exception("something else")) == "something else"
 
 

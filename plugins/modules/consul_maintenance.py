@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consul_maintenance
+short_description: Take a service instance or a whole node out of Consul's answers and put it back
+version_added: 0.3.0
+description:
+  - Puts one service instance (O(service_id)) or the agent's whole node (no O(service_id)) into
+    maintenance or out of it, through the agent's API. In maintenance, Consul adds a critical check
+    (C(_service_maintenance:<id>) or C(_node_maintenance)), so the instance leaves DNS answers and the
+    HTTP API's healthy instances at once, without waiting for its health checks.
+  - Idempotent by that check. Consul keeps the reason of a maintenance already on; another reason
+    does not turn it off and on again (that would put the instance back for a moment).
+  - With O(wait_for_dns), it returns only once the resolvers clients use (the dnsmasq forwarders)
+    answer accordingly: with O(state=enabled), once none of them answers the instance's address for
+    any of the names any more; with O(state=disabled), once all of them answer it again for every
+    name (after its checks pass). Cached answers count, which is the point: a client may only be sent
+    elsewhere once no resolver hands out the address.
+  - Service maintenance needs C(service:write) on the service, node maintenance C(node:write) on the
+    node (the host's own token of the role M(discovery.consul_dns.consul) has both).
+extends_documentation_fragment:
+  - discovery.consul_dns.connection
+  - discovery.consul_dns.attributes
+attributes:
+  diff_mode:
+    details: Shows whether maintenance is on, and its reason.
+options:
+  state:
+    description: V(enabled) puts the instance (or node) into maintenance, V(disabled) takes it out.
+    type: str
+    choices: [enabled, disabled]
+    required: true
+  service_id:
+    description: The service instance on this agent. Without it, the agent's whole node.
+    type: str
+  reason:
+    description: Why, shown with the maintenance check (for instance the deploy's name).
+    type: str
+  wait_for_dns:
+    description: Wait until these resolvers answer accordingly (see the description). Needs dnspython on the host.
+    type: dict
+    suboptions:
+      resolvers:
+        description: The resolvers, each an IP address optionally with C(#port) (C(10.1.88.31), C(127.0.0.1#8600)).
+        type: list
+        elements: str
+        required: true
+      names:
+        description:
+          - The DNS names to ask. Defaults to C(<service>.service.<domain>) of O(service_id)'s service.
+          - Add an alias's name to wait for it too. Required for node maintenance.
+        type: list
+        elements: str
+      domain:
+        description: Consul's DNS domain, for the default name.
+        type: str
+        default: consul
+      address:
+        description:
+          - The address the resolvers answer for the instance. Defaults to the service's address,
+            else the node's (as Consul answers it).
+        type: str
+  wait_timeout:
+    description: Seconds to wait at most; the module then fails naming what each resolver still answered or missed.
+    type: float
+    default: 60
+  wait_interval:
+    description: Seconds between two rounds of questions.
+    type: float
+    default: 0.2
+author:
+  - discovery.consul_dns maintainers (@discovery)
+"""
+
+EXAMPLES = r"""
+- name: Take web01 out of DNS before its deploy, and wait until no forwarder answers it
+  discovery.consul_dns.consul_maintenance:
+    service_id: web01
+    state: enabled
+    reason: deploy 2026-11-26
+    wait_for_dns:
+      resolvers: [10.1.88.31, 10.1.88.32]
+      domain: zhangeamon.com
+      names: [web.service.zhangeamon.com, web.zhangeamon.com]
+
+- name: Put it back and wait until every forwarder answers it again
+  discovery.consul_dns.consul_maintenance:
+    service_id: web01
+    state: disabled
+    wait_for_dns:
+      resolvers: [10.1.88.31, 10.1.88.32]
+      domain: zhangeamon.com
+
+- name: The whole node, before a reboot
+  discovery.consul_dns.consul_maintenance:
+    state: enabled
+    reason: kernel update
+"""
+
+RETURN = r"""
+maintenance:
+  description: Whether the instance (or node) is in maintenance now (or would be, in check mode), and its reason.
+  returned: always
+  type: dict
+  sample: {enabled: true, reason: deploy 2026-11-26}
+dns_wait:
+  description: How long the resolvers took to answer accordingly, what was asked and for which address.
+  returned: when O(wait_for_dns) is given, outside check mode
+  type: dict
+  sample: {seconds: 2.4, address: 10.1.88.21, names: [web.service.zhangeamon.com], resolvers: [10.1.88.31]}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConsulError,
+    client_from_module,
+)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_server
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
+
+NODE_CHECK = "_node_maintenance"
+SERVICE_CHECK = "_service_maintenance:%s"
+
+
+def current_maintenance(checks, service_id):
+    check = checks.get(SERVICE_CHECK % service_id if service_id else NODE_CHECK)
+    return dict(enabled=check is not None, reason=(check or {}).get("Notes", ""))
+
+
+def resolver_for(server, timeout):
+    address, _, port = server.partition("#")
+    return DnsResolver(address, int(port or 53), timeout)
+
+
+def dns_mismatches(resolvers, names, address, wanted):
+    """What still contradicts the wanted state: ``resolver name`` lines answering the address
+    (wanted absent) or not answering it (wanted present)."""
+    mismatches = []
+    for server, resolver in resolvers:
+        for name in names:
+            try:
+                answered = address in resolver.addresses(name)
+            except DnsError as exc:
+                mismatches.append("%s: %s" % (server, exc))
+                continue
+            if answered != wanted:
+                mismatches.append("%s %s %s" % (server, "still answers it for" if answered else "does not answer it for", name))
+    return mismatches
+
+
+def wait_for_answers(resolvers, names, address, wanted, timeout, interval, clock=time.monotonic, sleep=time.sleep):
+    """(seconds waited, mismatches left): an empty list once every resolver answers as wanted."""
+    start = clock()
+    while True:
+        mismatches = dns_mismatches(resolvers, names, address, wanted)
+        waited = clock() - start
+        if not mismatches or waited >= timeout:
+            return round(waited, 2), mismatches
+        sleep(interval)
+
+
+def main():
+    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
+    argument_spec.update(
+        state=dict(type="str", choices=["enabled", "disabled"], required=True),
+        service_id=dict(type="str"),
+        reason=dict(type="str"),
+        wait_for_dns=dict(type="dict", options=dict(
+            resolvers=dict(type="list", elements="str", required=True),
+            names=dict(type="list", elements="str"),
+            domain=dict(type="str", default="consul"),
+            address=dict(type="str"),
+        )),
+        wait_timeout=dict(type="float", default=60.0),
+        wait_interval=dict(type="float", default=0.2),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    wait = params["wait_for_dns"]
+    service_id = params["service_id"]
+    if wait:
+        if not HAS_DNSPYTHON:
+            module.fail_json(msg=missing_required_lib("dnspython") + " (for wait_for_dns)")
+        bad = [server for server in wait["resolvers"] if not is_dns_server(server)]
+        if bad or not wait["resolvers"]:
+            module.fail_json(msg="wait_for_dns.resolvers must be IP addresses, each optionally with #port; refused: %s" % bad)
+        if not service_id and not wait["names"]:
+            module.fail_json(msg="wait_for_dns.names is required for node maintenance (no service_id)")
+
+    client = client_from_module(module)
+    enable = params["state"] == "enabled"
+    what = "service %s" % service_id if service_id else "this node"
+    try:
+        service = None
+        if service_id:
+            service = client.agent_service(service_id)
+            if service is None:
+                module.fail_json(msg="service_id: %s is not registered on the agent at %s" % (service_id, client.url))
+        before = current_maintenance(client.agent_checks(), service_id)
+        changed = before["enabled"] != enable
+        if changed and not module.check_mode:
+            client.set_maintenance(enable, params["reason"], service_id)
+        after = dict(enabled=enable, reason=(params["reason"] or "") if changed else before["reason"]) if enable \
+            else dict(enabled=False, reason="")
+        result = dict(changed=changed, maintenance=after, diff=dict(before=before, after=after))
+        if wait and not module.check_mode:
+            address = wait["address"] or (service or {}).get("Address") or client.node_address()
+            names = wait["names"] or ["%s.service.%s" % (service["Service"], wait["domain"].strip("."))]
+            resolvers = [(server, resolver_for(server, min(2.0, params["wait_timeout"]))) for server in wait["resolvers"]]
+            seconds, mismatches = wait_for_answers(resolvers, names, address, not enable, params["wait_timeout"],
+                                                   params["wait_interval"])
+            result["dns_wait"] = dict(seconds=seconds, address=address, names=names, resolvers=wait["resolvers"])
+            if mismatches:
+                module.fail_json(msg="%s %s maintenance, but after %ss: %s" % (
+                    what, "is in" if enable else "is out of", params["wait_timeout"], "; ".join(mismatches)), **result)
+    except ConsulError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
