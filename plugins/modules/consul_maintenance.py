@@ -23,6 +23,10 @@ description:
     any of the names any more; with O(state=disabled), once all of them answer it again for every
     name (after its checks pass). Cached answers count, which is the point: a client may only be sent
     elsewhere once no resolver hands out the address.
+  - Registering the service again (M(discovery.consul_dns.consul_service), the role
+    M(discovery.consul_dns.consul)) ends its maintenance: Consul drops the maintenance check with the old
+    registration. Deploy tasks that register the service should put it into maintenance again, or run
+    before this module takes it out.
   - Service maintenance needs C(service:write) on the service, node maintenance C(node:write) on the
     node (the host's own token of the role M(discovery.consul_dns.consul) has both).
 extends_documentation_fragment:
@@ -67,8 +71,16 @@ options:
           - The address the resolvers answer for the instance. Defaults to the service's address,
             else the node's (as Consul answers it).
         type: str
+  wait_for_checks:
+    description:
+      - With O(state=disabled), first wait until every health check of the instance (of the node and all
+        its services, for node maintenance) passes, besides the maintenance check itself; if they do not
+        within O(wait_timeout), fail and leave the maintenance on, so a backend that did not come back
+        healthy never returns to the answers, even for a check interval.
+    type: bool
+    default: false
   wait_timeout:
-    description: Seconds to wait at most; the module then fails naming what each resolver still answered or missed.
+    description: Seconds to wait at most for each wait; the module then fails naming what each resolver still answered or missed.
     type: float
     default: 60
   wait_interval:
@@ -110,6 +122,11 @@ maintenance:
   returned: always
   type: dict
   sample: {enabled: true, reason: deploy 2026-11-26}
+checks_wait:
+  description: How long the instance's checks took to pass, with O(wait_for_checks), and the checks not passing if they did not.
+  returned: when O(wait_for_checks) applies, outside check mode
+  type: dict
+  sample: {seconds: 3.1, not_passing: []}
 dns_wait:
   description: How long the resolvers took to answer accordingly, what was asked and for which address.
   returned: when O(wait_for_dns) is given, outside check mode
@@ -136,6 +153,25 @@ SERVICE_CHECK = "_service_maintenance:%s"
 def current_maintenance(checks, service_id):
     check = checks.get(SERVICE_CHECK % service_id if service_id else NODE_CHECK)
     return dict(enabled=check is not None, reason=(check or {}).get("Notes", ""))
+
+
+def checks_not_passing(checks, service_id):
+    """The instance's checks (the node's and all services', without service_id) that do not pass,
+    the maintenance checks left out."""
+    return sorted(check_id for check_id, check in checks.items()
+                  if check_id != NODE_CHECK and not check_id.startswith(SERVICE_CHECK % "")
+                  and (not service_id or check.get("ServiceID") == service_id) and check.get("Status") != "passing")
+
+
+def wait_until_passing(client, service_id, timeout, interval, clock=time.monotonic, sleep=time.sleep):
+    """(seconds waited, checks still not passing)."""
+    start = clock()
+    while True:
+        failing = checks_not_passing(client.agent_checks(), service_id)
+        waited = clock() - start
+        if not failing or waited >= timeout:
+            return round(waited, 2), failing
+        sleep(interval)
 
 
 def resolver_for(server, timeout):
@@ -182,6 +218,7 @@ def main():
             domain=dict(type="str", default="consul"),
             address=dict(type="str"),
         )),
+        wait_for_checks=dict(type="bool", default=False),
         wait_timeout=dict(type="float", default=60.0),
         wait_interval=dict(type="float", default=0.2),
     )
@@ -209,11 +246,18 @@ def main():
                 module.fail_json(msg="service_id: %s is not registered on the agent at %s" % (service_id, client.url))
         before = current_maintenance(client.agent_checks(), service_id)
         changed = before["enabled"] != enable
+        result = dict(changed=False, maintenance=before)
+        if changed and not enable and params["wait_for_checks"] and not module.check_mode:
+            seconds, failing = wait_until_passing(client, service_id, params["wait_timeout"], params["wait_interval"])
+            result["checks_wait"] = dict(seconds=seconds, not_passing=failing)
+            if failing:
+                module.fail_json(msg="%s stays in maintenance: after %ss its checks %s do not pass" % (
+                    what, params["wait_timeout"], ", ".join(failing)), **result)
         if changed and not module.check_mode:
             client.set_maintenance(enable, params["reason"], service_id)
         after = dict(enabled=enable, reason=(params["reason"] or "") if changed else before["reason"]) if enable \
             else dict(enabled=False, reason="")
-        result = dict(changed=changed, maintenance=after, diff=dict(before=before, after=after))
+        result.update(changed=changed, maintenance=after, diff=dict(before=before, after=after))
         if wait and not module.check_mode:
             address = wait["address"] or (service or {}).get("Address") or client.node_address()
             names = wait["names"] or ["%s.service.%s" % (service["Service"], wait["domain"].strip("."))]

@@ -113,3 +113,29 @@ def test_acl_agent_needs_a_token_with_service_write(acl_agent):
         assert run_module("consul_maintenance", dict(conn, service_id="acl-mt", state="disabled"))["changed"] is True
     finally:
         run_module("consul_service", dict(conn, id="acl-mt", state="absent"))
+
+
+def test_an_instance_whose_checks_do_not_pass_stays_in_maintenance(maint_agent):
+    """wait_for_checks: a backend still down after its deploy is not taken out of maintenance."""
+    backend = Listener(ADDRESS).start()
+    conn = maint_agent.connection()
+    run_module("consul_service", dict(conn, id="mt3", name="down-mt", address=ADDRESS,
+                                      checks=[dict(tcp="%s:%d" % (ADDRESS, backend.port), interval="1s")]))
+    try:
+        assert run_module("consul_maintenance", dict(conn, service_id="mt3", state="enabled"))["changed"] is True
+        backend.stop()
+        wait_for(lambda: maint_agent.api("GET", "/v1/agent/checks")["service:mt3"]["Status"] == "critical",
+                 what="mt3's check to fail")
+        kept = run_module("consul_maintenance", dict(conn, service_id="mt3", state="disabled", wait_for_checks=True,
+                                                     wait_timeout=3))
+        assert kept.get("failed") and "stays in maintenance" in kept["msg"] and "service:mt3" in kept["msg"]
+        assert "_service_maintenance:mt3" in maint_agent.api("GET", "/v1/agent/checks")
+
+        backend.start()   # the same port: registering the service again would end its maintenance
+        back = run_module("consul_maintenance", dict(conn, service_id="mt3", state="disabled", wait_for_checks=True))
+        assert back["changed"] is True and back["checks_wait"]["not_passing"] == []
+        assert "_service_maintenance:mt3" not in maint_agent.api("GET", "/v1/agent/checks")
+    finally:
+        run_module("consul_maintenance", dict(conn, service_id="mt3", state="disabled"))
+        run_module("consul_service", dict(conn, id="mt3", state="absent"))
+        backend.stop()
