@@ -209,7 +209,12 @@ def test_a_new_node_gets_the_clusters_gossip_key(lab):
     assert proc.returncode == 0, proc.stdout[-5000:]
     key = on("node1", "cat", "/etc/consul.d/gossip.key").stdout
     assert on("web3", "cat", "/etc/consul.d/gossip.key").stdout == key
-    keyring = consul_api("node1", "/v1/operator/keyring", management_token())
+    # a keyring list waits on every member's answer: a member that joined a moment ago can keep it
+    # past curl's 3 s, so it is asked until it answers
+    keyrings = []
+    assert wait_until(lambda: keyrings.append(consul_api("node1", "/v1/operator/keyring", management_token(), check=False))
+                      or keyrings[-1] is not None, timeout=30, interval=1) is not None
+    keyring = keyrings[-1]
     # one key, held by every member of the WAN pool (servers) and the LAN pool (the 8 agents)
     assert dict((pool["WAN"], (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
         True: ({key.strip(): 3}, 3), False: ({key.strip(): 8}, 8)}
