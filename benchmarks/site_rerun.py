@@ -53,14 +53,14 @@ def main():
     say("%.1f s, changed=%d; site.yml again, unchanged, and one no-op module on the same hosts" % (first, first_changed))
     again, output = timed(site)
     changed = sum(int(count) for count in re.findall(r"changed=(\d+)", output))
-    no_op, _ = timed(ping)
+    no_op = timed(ping)[0]
     report("site.yml re-run on the lab", again, "s", "one no-op module (ping) on the same 8 hosts", no_op)
     print("    = %.1f no-op rounds; changed=%d on the re-run (the converging run before it: %.1f s, changed=%d)"
           % (again / no_op, changed, first, first_changed), flush=True)
 
     say("counting remote tasks per host (-vvv: each podman exec is one remote step)")
-    _, verbose_rerun = timed(site, "-vvv")
-    _, verbose_ping = timed(ping, "-vvv")
+    verbose_rerun = timed(site, "-vvv")[1]
+    verbose_ping = timed(ping, "-vvv")[1]
     per_module = execs_per_host(verbose_ping)
     for host, count in sorted(execs_per_host(verbose_rerun).items()):
         if host in per_module:

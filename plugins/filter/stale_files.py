@@ -14,7 +14,7 @@ description:
   - Compares each file's wanted content (C(content) or C(secret_content)) with what
     M(discovery.consul_dns.host_state) read from the host (its C(files) result), on the controller.
   - A role reads small files with the one C(host_state) round trip it makes anyway, and writes them with
-    M(discovery.consul_dns.config_files) only when this returns something: an unchanged run then costs no
+    M(discovery.consul_dns.config_files) only when this returns something, so an unchanged run then costs no
     round trip for them. Owner, group and mode are set whenever a file is written, not compared here.
 options:
   _input:

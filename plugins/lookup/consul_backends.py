@@ -147,7 +147,6 @@ _raw:
 import random
 
 from ansible.errors import AnsibleError, AnsibleOptionsError
-from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
@@ -158,12 +157,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
 )
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_ip_address
-from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import (  # noqa: F401, parse_srv_target for tests
-    HAS_DNSPYTHON,
-    DnsError,
-    DnsResolver,
-    parse_srv_target,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
 
 display = Display()
 

@@ -71,6 +71,7 @@ _API_FIELDS = dict(
 )
 _DURATIONS = ("interval", "timeout", "ttl", "deregister_critical_service_after")
 
+
 class CheckType(object):
     """One kind of check: the options that select it, whether it runs on an interval, and the
     options only it accepts (besides the common ones)."""
@@ -110,7 +111,7 @@ def _types_selected(present):
 
 def check_type(params, where):
     """The Consul check type the options describe ('tcp', 'http', ...), exactly one."""
-    found = _types_selected(lambda option: params.get(option))
+    found = _types_selected(params.get)
     if len(found) != 1:
         given = ", ".join(found) if found else "none"
         raise DefinitionError(

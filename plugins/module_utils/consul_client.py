@@ -252,7 +252,7 @@ class ConsulClient:
 
     def raft_index(self, path, stale=False):
         """The X-Consul-Index of a read: answered by the leader, or with ``stale`` by the agent's own server state."""
-        index, _ = self._request("reading %s" % path, "GET", path, [("stale", "")] if stale else [], index=True)
+        index = self._request("reading %s" % path, "GET", path, [("stale", "")] if stale else [], index=True)[0]
         return int(index or 0)
 
     # Prepared queries -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ short_description: Write a set of configuration files and their folders in one s
 version_added: 0.3.0
 description:
   - Brings a set of folders and files to the given content, owner, group and mode, in one round trip
-    to the host: an unchanged run reads each file once and writes nothing, where one
+    to the host. An unchanged run reads each file once and writes nothing, where one
     M(ansible.builtin.template) task per file costs two round trips each.
   - Every file whose content changes is validated first, with its own command, on a temporary copy;
     when any validation fails nothing at all is written (check mode validates nothing, as

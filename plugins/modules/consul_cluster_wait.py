@@ -15,10 +15,10 @@ description:
   - Polls the agent until a condition holds, and fails naming what was still wrong when O(timeout) runs out.
   - O(condition=leader) a leader is known.
   - O(condition=peers_healthy) every server but O(node) is healthy in Raft as the leader's autopilot
-    sees it (alive, in contact with the leader, caught up with its log): the moment a server may be
+    sees it (alive, in contact with the leader, caught up with its log), the moment a server may be
     restarted without two servers being down at once. Needs C(operator:read) (the management token).
   - O(condition=caught_up) the agent's own answers (stale reads, served by its server state) are as
-    recent as the leader's for the catalog and health state: on a server just restarted, the moment
+    recent as the leader's for the catalog and health state. On a server just restarted, the moment
     it stops answering from the state it is still replaying.
   - While the agent does not answer (it is starting), the module keeps polling.
   - The role M(discovery.consul_dns.consul) restarts servers one at a time with it.
@@ -30,6 +30,7 @@ attributes:
     description: Only reads; waits in check mode too.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 options:
   condition:
     description: What to wait for.

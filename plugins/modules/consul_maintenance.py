@@ -19,12 +19,12 @@ description:
   - Idempotent by that check. Consul keeps the reason of a maintenance already on; another reason
     does not turn it off and on again (that would put the instance back for a moment).
   - With O(wait_for_dns), it returns only once the resolvers clients use (the dnsmasq forwarders)
-    answer accordingly: with O(state=enabled), once none of them answers the instance's address for
+    answer accordingly. With O(state=enabled), once none of them answers the instance's address for
     any of the names any more; with O(state=disabled), once all of them answer it again for every
-    name (after its checks pass). Cached answers count, which is the point: a client may only be sent
+    name (after its checks pass). Cached answers count, which is the point, since a client may only be sent
     elsewhere once no resolver hands out the address.
   - Registering the service again (M(discovery.consul_dns.consul_service), the role
-    M(discovery.consul_dns.consul)) ends its maintenance: Consul drops the maintenance check with the old
+    M(discovery.consul_dns.consul)) ends its maintenance, as Consul drops the maintenance check with the old
     registration. Deploy tasks that register the service should put it into maintenance again, or run
     before this module takes it out.
   - Service maintenance needs C(service:write) on the service, node maintenance C(node:write) on the
@@ -175,7 +175,7 @@ def wait_until_passing(client, service_id, timeout, interval, clock=time.monoton
 
 
 def resolver_for(server, timeout):
-    address, _, port = server.partition("#")
+    address, port = server.partition("#")[::2]
     return DnsResolver(address, int(port or 53), timeout)
 
 

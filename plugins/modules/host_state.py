@@ -24,6 +24,7 @@ attributes:
     description: Reads the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 options:
   deb_packages:
     description: Debian packages whose installed version to report (dpkg's view).

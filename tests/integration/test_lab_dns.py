@@ -18,8 +18,8 @@ import dns.rdatatype
 import pytest
 
 from harness import run_module
-from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN, QueryStream, ask, lab_env,
-                    management_token, on, wait_until)
+from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN,
+                    ConnectingClient, QueryStream, ask, converge, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -157,3 +157,86 @@ def test_the_lookup_through_a_forwarder_follows_health(lab):
     finally:
         on("web2", "systemctl", "start", "web-backend")
     assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=3 * RETURN_BOUND) is not None
+
+
+def maintenance_on_web1(state, **options):
+    """consul_maintenance on web1, through web1's agent, waiting on both forwarders for the service
+    name and its alias."""
+    args = dict(AGENT_CONNECTION, token=management_token(), service_id="web01", state=state,
+                wait_for_dns=dict(resolvers=list(FORWARDERS.values()), domain="zhangeamon.com",
+                                  names=["web.service.zhangeamon.com", "web.zhangeamon.com"]), **options)
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible"), "web1", "-m", "discovery.consul_dns.consul_maintenance",
+                           "-e", "ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python", "-a", json.dumps(args)],
+                          cwd=LAB, env=dict(lab_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json"),
+                          capture_output=True, text=True, check=False)
+    result = json.loads(proc.stdout[proc.stdout.index("{"):])["plays"][0]["tasks"][0]["hosts"]["web1"]
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+def test_a_backend_taken_out_with_consul_maintenance_costs_its_clients_no_connection(lab):
+    """web1 out of DNS (the module returns once neither forwarder answers it, for the service name
+    and the alias), its listener stopped and started as a deploy does, then put back (the module
+    returns once both answer it again): a client connecting to every address it resolves, every
+    50 ms, never meets a refused or timed-out connection."""
+    with ConnectingClient("web.zhangeamon.com") as client:
+        time.sleep(1)
+        out = maintenance_on_web1("enabled", reason="lab deploy")
+        assert all(BACKENDS["web1"] not in ask(name, server=server)[1]
+                   for server in FORWARDERS.values() for name in ("web.service.zhangeamon.com", "web.zhangeamon.com"))
+        on("web1", "systemctl", "stop", "web-backend")
+        time.sleep(2)
+        on("web1", "systemctl", "start", "web-backend")
+        back = maintenance_on_web1("disabled", wait_for_checks=True)
+        time.sleep(1)
+    print("out of DNS after %s s, back after %s s of checks and %s s of DNS"
+          % (out["dns_wait"]["seconds"], back["checks_wait"]["seconds"], back["dns_wait"]["seconds"]))
+    assert out["changed"] and back["changed"]
+    assert client.counts["connected"] > 0 and client.failed() == 0, (dict(client.counts), client.failures[:10])
+    assert all(ask(name, server=server)[1] == ALL
+               for server in FORWARDERS.values() for name in ("web.service.zhangeamon.com", "web.zhangeamon.com"))
+
+
+def test_a_rolling_deploy_of_every_backend_costs_no_connection(lab):
+    """playbooks/rolling_deploy.yml over web1-3 with the lab's deploy (listener stopped, started):
+    one backend at a time, and the client sees no failure."""
+    with ConnectingClient("web.zhangeamon.com") as client:
+        proc = converge("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=%s/deploy-web.yml" % LAB,
+                        playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rolling_deploy.yml"))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    order = [line.split()[2].rstrip(":") for line in proc.stdout.splitlines() if "rolling deploy web" in line]
+    assert sorted(order) == ["web1", "web2", "web3"], proc.stdout[-3000:]
+    assert client.counts["connected"] > 0 and client.failed() == 0, (dict(client.counts), client.failures[:10])
+    assert ask("web.zhangeamon.com")[1] == ALL
+
+
+def test_a_backend_that_does_not_come_back_stops_the_rollout_in_maintenance(lab, tmp_path):
+    """A deploy that leaves the listener stopped: the first backend stays in maintenance (out of
+    DNS), the run fails naming it, no other backend is touched; its clients still see no failure."""
+    broken = tmp_path / "deploy-broken.yml"
+    broken.write_text("- name: Stop the backend for good\n  ansible.builtin.systemd_service:\n"
+                      "    name: web-backend\n    state: stopped\n")
+    pids_before = dict((host, on(host, "systemctl", "show", "-p", "MainPID", "--value", "web-backend").stdout)
+                       for host in BACKENDS)
+    try:
+        with ConnectingClient("web.zhangeamon.com") as client:
+            proc = converge("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=%s" % broken,
+                            "-e", "rolling_deploy_timeout=8",
+                            playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rolling_deploy.yml"))
+        assert proc.returncode != 0
+        assert "stays in maintenance" in proc.stdout, proc.stdout[-3000:]
+        stopped = [host for host in BACKENDS if on(host, "systemctl", "is-active", "web-backend", check=False).stdout.strip() != "active"]
+        assert len(stopped) == 1, stopped
+        untouched = [host for host in BACKENDS if host not in stopped]
+        assert all(on(host, "systemctl", "show", "-p", "MainPID", "--value", "web-backend").stdout == pids_before[host]
+                   for host in untouched)
+        assert ask("web.zhangeamon.com")[1] == sorted(BACKENDS[host] for host in untouched)
+        assert client.failed() == 0, (dict(client.counts), client.failures[:10])
+    finally:
+        for host in BACKENDS:
+            on(host, "systemctl", "start", "web-backend")
+            args = dict(AGENT_CONNECTION, token=management_token(), service_id="web0" + host[-1], state="disabled")
+            subprocess.run([os.path.join(VENV_BIN, "ansible"), host, "-m", "discovery.consul_dns.consul_maintenance",
+                            "-e", "ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python", "-a", json.dumps(args)],
+                           cwd=LAB, env=lab_env(), capture_output=True, check=False)
+    assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=30) is not None

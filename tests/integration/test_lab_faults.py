@@ -17,7 +17,7 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, LAB, SERVERS, VENV_BIN, converge,
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, converge,
                     QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
@@ -26,7 +26,7 @@ pytestmark = [
 ]
 
 SERVICE = "web.service.zhangeamon.com"
-SECOND_FORWARDER = "10.89.50.32"
+SECOND_FORWARDER = FORWARDERS["dns2"]
 HOST_OF_ADDRESS = dict((address, host) for host, address in SERVERS.items())
 
 

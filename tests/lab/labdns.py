@@ -5,6 +5,7 @@ Shared by the lab DNS tests and the benchmarks. Only lab addresses are ever aske
 
 import collections
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ LAB_STATE = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discover
 FIRST_CONVERGE_LOG = os.path.join(LAB_STATE, "first-converge.log")
 VENV_BIN = os.path.dirname(sys.executable)
 FORWARDER = "10.89.50.31"
+FORWARDERS = {"dns1": FORWARDER, "dns2": "10.89.50.32"}
 SERVERS = {"node1": "10.89.50.11", "node2": "10.89.50.12", "node3": "10.89.50.13"}
 BACKENDS = {"web1": "10.89.50.21", "web2": "10.89.50.22", "web3": "10.89.50.23"}
 ALL = sorted(BACKENDS.values())
@@ -149,3 +151,69 @@ class QueryStream:
     def failed(self):
         """Answers that were not answers: timeouts and error rcodes."""
         return sum(count for kind, count in self.counts.items() if kind not in ("full", "partial", "empty"))
+
+
+class ConnectingClient:
+    """A client of a web service as applications are: every INTERVAL it resolves a name through
+    the forwarders (each in turn) and opens a TCP connection to every address it gets. Counts
+    connections made, refused and timed out, and lookups that failed, until the block ends."""
+
+    INTERVAL = 0.05
+    TIMEOUT = 1
+
+    def __init__(self, name, port=8000, servers=tuple(FORWARDERS.values())):
+        self.name, self.port, self.servers = name, port, list(servers)
+        self.counts = collections.Counter()
+        self.failures = []   # (seconds into the block, address, what happened)
+        self.duration = 0.0
+        self.error = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._connect_every_interval, daemon=True)
+
+    def _connect(self, address):
+        try:
+            with socket.create_connection((address, self.port), timeout=self.TIMEOUT):
+                return "connected"
+        except ConnectionRefusedError:
+            return "refused"
+        except OSError:
+            return "timeout"
+
+    def _connect_every_interval(self):
+        turn = 0
+        while not self._stop.is_set():
+            server = self.servers[turn % len(self.servers)]
+            turn += 1
+            try:
+                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), server, timeout=2)
+                addresses = a_records(reply)
+                if reply.rcode() != dns.rcode.NOERROR or not addresses:
+                    self.counts["lookup failed"] += 1
+                    self.failures.append((time.monotonic() - self._started, server, "no address"))
+                for address in addresses:
+                    outcome = self._connect(address)
+                    self.counts[outcome] += 1
+                    if outcome != "connected":
+                        self.failures.append((round(time.monotonic() - self._started, 2), address, outcome))
+            except dns.exception.Timeout:
+                self.counts["lookup failed"] += 1
+            except Exception as exc:   # pylint: disable=broad-except  # reported by __exit__
+                self.error = exc
+                return
+            time.sleep(self.INTERVAL)
+
+    def __enter__(self):
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        self.duration = time.monotonic() - self._started
+        print("%s: %s in %.1f s; failures: %s" % (self.name, dict(self.counts), self.duration, self.failures[:10]))
+        if self.error is not None and exc_type is None:
+            raise AssertionError("the client of %s stopped after %s: %r" % (self.name, dict(self.counts), self.error))
+
+    def failed(self):
+        return sum(count for kind, count in self.counts.items() if kind != "connected")

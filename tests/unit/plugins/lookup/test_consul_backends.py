@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.discovery.consul_dns.plugins.lookup import consul_backends as cb
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import parse_srv_target
 
 
 @pytest.mark.parametrize("target,domain,expected", [
@@ -10,7 +11,7 @@ from ansible_collections.discovery.consul_dns.plugins.lookup import consul_backe
     ("something.else.example.", "consul", (None, None)),
 ])
 def test_parse_srv_target(target, domain, expected):
-    assert cb.parse_srv_target(target, domain) == expected
+    assert parse_srv_target(target, domain) == expected
 
 
 def test_backend_falls_back_to_the_node_address():

@@ -46,7 +46,7 @@ def test_equivalent_definitions_share_a_fingerprint():
 
 def test_http_options_are_normalised():
     definition = checks.normalize_check(check(name="h", http="http://x/", interval="5s", method="post",
-                                            header={"A": "1", "B": ["2", "3"]}))
+                                              header={"A": "1", "B": ["2", "3"]}))
     assert definition["Method"] == "POST"
     assert definition["Header"] == {"A": ["1"], "B": ["2", "3"]}
 
@@ -156,7 +156,7 @@ def test_addresses_dns_can_serve_are_taken(address):
 
 def test_secret_fields_stay_out_of_results_and_key_the_fingerprint():
     definition = checks.normalize_check(check(check_id="c", http="http://a/", interval="10s",
-                                            header={"Authorization": "Bearer s3cret"}, body="p4ss"))
+                                              header={"Authorization": "Bearer s3cret"}, body="p4ss"))
     assert checks.secret_values(definition) == {"Bearer s3cret", "p4ss"}
     shown = checks.without_secrets(definition)
     assert "s3cret" not in repr(shown) and "p4ss" not in repr(shown) and shown["Header"] == {"Authorization": ["********"]}
