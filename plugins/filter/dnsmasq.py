@@ -22,6 +22,13 @@ def alias_targets(aliases, domain):
     return result
 
 
+def aliases_of(aliases, service, tags=None):
+    """The aliases that answer an instance of ``service`` with ``tags``: untagged ones, and those
+    whose tag the instance has."""
+    return [alias for alias in aliases
+            if alias.get("service") == service and (not alias.get("tag") or alias["tag"] in (tags or []))]
+
+
 def reverse_zone(cidr):
     """``10.1.88.0/24`` -> ``88.1.10.in-addr.arpa``: the zone of an IPv4 network on an octet boundary."""
     try:
@@ -36,4 +43,4 @@ def reverse_zone(cidr):
 
 class FilterModule(object):
     def filters(self):
-        return {"alias_targets": alias_targets, "reverse_zone": reverse_zone}
+        return {"alias_targets": alias_targets, "aliases_of": aliases_of, "reverse_zone": reverse_zone}

@@ -79,6 +79,14 @@ options:
         healthy never returns to the answers, even for a check interval.
     type: bool
     default: false
+  checks_passing_for:
+    description:
+      - With O(wait_for_checks), how many seconds every check must keep passing, without a break, first.
+      - A check with C(failures_before_critical) keeps reporting passing for that many intervals after
+        its target went down, so a backend a deploy left down still looks healthy for a while. The
+        filter P(discovery.consul_dns.check_hold_seconds#filter) gives the time for a set of checks.
+    type: float
+    default: 0
   wait_timeout:
     description: Seconds to wait at most for each wait; the module then fails naming what each resolver still answered or missed.
     type: float
@@ -163,14 +171,19 @@ def checks_not_passing(checks, service_id):
                   and (not service_id or check.get("ServiceID") == service_id) and check.get("Status") != "passing")
 
 
-def wait_until_passing(client, service_id, timeout, interval, clock=time.monotonic, sleep=time.sleep):
-    """(seconds waited, checks still not passing)."""
+def wait_until_passing(client, service_id, timeout, interval, passing_for=0.0, clock=time.monotonic, sleep=time.sleep):
+    """(seconds waited, checks not passing at the end): every check passing, without a break, for
+    ``passing_for`` seconds."""
     start = clock()
+    passing_since = None
     while True:
         failing = checks_not_passing(client.agent_checks(), service_id)
-        waited = clock() - start
-        if not failing or waited >= timeout:
-            return round(waited, 2), failing
+        now = clock()
+        passing_since = None if failing else (now if passing_since is None else passing_since)
+        if passing_since is not None and now - passing_since >= passing_for:
+            return round(now - start, 2), []
+        if now - start >= timeout:
+            return round(now - start, 2), failing or ["(passing for less than %ss)" % passing_for]
         sleep(interval)
 
 
@@ -219,6 +232,7 @@ def main():
             address=dict(type="str"),
         )),
         wait_for_checks=dict(type="bool", default=False),
+        checks_passing_for=dict(type="float", default=0.0),
         wait_timeout=dict(type="float", default=60.0),
         wait_interval=dict(type="float", default=0.2),
     )
@@ -248,7 +262,8 @@ def main():
         changed = before["enabled"] != enable
         result = dict(changed=False, maintenance=before)
         if changed and not enable and params["wait_for_checks"] and not module.check_mode:
-            seconds, failing = wait_until_passing(client, service_id, params["wait_timeout"], params["wait_interval"])
+            seconds, failing = wait_until_passing(client, service_id, params["wait_timeout"], params["wait_interval"],
+                                                  params["checks_passing_for"])
             result["checks_wait"] = dict(seconds=seconds, not_passing=failing)
             if failing:
                 module.fail_json(msg="%s stays in maintenance: after %ss its checks %s do not pass" % (

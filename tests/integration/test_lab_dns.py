@@ -8,6 +8,7 @@ addresses are asked.
 import collections
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -204,7 +205,7 @@ def test_a_rolling_deploy_of_every_backend_costs_no_connection(lab):
         proc = converge("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=%s/deploy-web.yml" % LAB,
                         playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rolling_deploy.yml"))
     assert proc.returncode == 0, proc.stdout[-4000:]
-    order = [line.split()[2].rstrip(":") for line in proc.stdout.splitlines() if "rolling deploy web" in line]
+    order = re.findall(r"rolling deploy (web\d): out of DNS", proc.stdout)
     assert sorted(order) == ["web1", "web2", "web3"], proc.stdout[-3000:]
     assert client.counts["connected"] > 0 and client.failed() == 0, (dict(client.counts), client.failures[:10])
     assert ask("web.zhangeamon.com")[1] == ALL

@@ -1,7 +1,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, reverse_zone
+from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, aliases_of, reverse_zone
 from ansible_collections.discovery.consul_dns.plugins.filter.first_version import first_version
 from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import stale_files
 
@@ -45,3 +45,20 @@ def test_first_version(text, version):
 def test_go_duration(value, valid):
     from ansible_collections.discovery.consul_dns.plugins.test.durations import is_go_duration
     assert is_go_duration(value) is valid
+
+
+def test_aliases_of_an_instance():
+    aliases = [{"name": "w", "service": "web"}, {"name": "r", "service": "web", "tag": "rails"},
+               {"name": "e", "service": "web", "tag": ""}, {"name": "a", "service": "api"}]
+    assert [alias["name"] for alias in aliases_of(aliases, "web", ["rails"])] == ["w", "r", "e"]
+    assert [alias["name"] for alias in aliases_of(aliases, "web")] == ["w", "e"]
+
+
+def test_check_hold_seconds():
+    from ansible_collections.discovery.consul_dns.plugins.filter.checks import check_hold_seconds
+    seed = {"tcp": "10.1.88.84:22", "interval": "1s", "timeout": "1s", "failures_before_critical": 3}
+    assert check_hold_seconds([seed]) == 4.0
+    assert check_hold_seconds([{"http": "http://x/", "interval": "10s"}, seed]) == 20.0   # at least one failure
+    assert check_hold_seconds([{"ttl": "30s"}]) == 0.0 and check_hold_seconds([]) == 0.0
+    with pytest.raises(AnsibleFilterError):
+        check_hold_seconds([{"tcp": "x:1", "interval": "1"}])
