@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds the lab (9 podman hosts), runs site.yml, and shows, with real queries through
-# the dnsmasq forwarder, discovery, round-robin, a backend failing and coming back, an alias and
-# upstream forwarding. Takes a few minutes on a fresh machine. Tear down: tests/lab/lab.sh down
+# the dnsmasq forwarder, discovery, round-robin, a backend failing and coming back, an alias, a
+# backend taken out and put back for a deploy while a client keeps connecting, and upstream forwarding. Takes a few minutes on a fresh machine. Tear down: tests/lab/lab.sh down
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../env.sh"
@@ -51,6 +51,33 @@ start=$(date +%s.%N)
 until dig_web web.service.zhangeamon.com | grep -q 10.89.50.22; do sleep 0.25; done
 printf 'web2 is back after %s s: %s\n' "$(since "$start")" "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
 on web1 dig +noall +answer @"$FORWARDER" web.zhangeamon.com
+
+step "A deploy without a failed connection: web3 taken out with consul_maintenance, its listener restarted, put back"
+python3 - "$here" <<'PY' &
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from labdns import ConnectingClient
+with ConnectingClient("web.zhangeamon.com") as client:   # resolves through both forwarders, connects to every address
+    time.sleep(28)
+print("a client connecting every 50 ms meanwhile: %d connections, %d failed" % (client.counts["connected"], client.failed()))
+PY
+client=$!
+maintenance() {  # consul_maintenance on web3's own agent, waiting until both forwarders answer accordingly
+  ansible web3 -m discovery.consul_dns.consul_maintenance -e ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python \
+    -a "$(printf '{"service_id": "web03", "state": "%s", "wait_for_checks": %s, "checks_passing_for": 4, "scheme": "https", "port": 8501,
+                   "ca_path": "/etc/consul.d/tls/ca.pem", "client_cert": "/etc/consul.d/tls/agent.pem",
+                   "client_key": "/etc/consul.d/tls/agent-key.pem", "token": "%s",
+                   "wait_for_dns": {"resolvers": ["10.89.50.31", "10.89.50.32"], "domain": "zhangeamon.com",
+                                    "names": ["web.service.zhangeamon.com", "web.zhangeamon.com"]}}' \
+           "$1" "$2" "$(cat "$here/.consul-bj-management.token")")" | grep -E "CHANGED|SUCCESS|FAILED|seconds|\"msg" | head -4
+}
+sleep 2
+maintenance enabled false
+printf 'web3 out of the answers: %s\n' "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
+on web3 systemctl restart web-backend
+maintenance disabled true
+printf 'web3 back: %s\n' "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
+wait "$client"
 
 step "The seed's own cname= line, kept for comparison: a bare CNAME, no address"
 on web1 dig +noall +answer @"$FORWARDER" seed-broken.internal.example
