@@ -35,7 +35,7 @@ def rollout(*args, **options):
 
 def main():
     say("the deploy in place, one backend at a time (reference)")
-    in_place, bare, _ = rollout(playbook="deploy-in-place.yml")
+    in_place, bare = rollout(playbook="deploy-in-place.yml")[:2]
     say("the same deploy through rolling_deploy.yml")
     rolling, guarded, output = rollout("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=" + DEPLOY,
                                        playbook=PLAYBOOK)

@@ -232,7 +232,7 @@ def main():
             address=dict(type="str"),
         )),
         wait_for_checks=dict(type="bool", default=False),
-        checks_passing_for=dict(type="float", default=0.0),
+        checks_passing_for=dict(type="float", default=0.0, no_log=False),
         wait_timeout=dict(type="float", default=60.0),
         wait_interval=dict(type="float", default=0.2),
     )
