@@ -90,37 +90,28 @@ def management_token():
         return handle.read().strip()
 
 
-class QueryStream:
-    """Asks the forwarder for `name` every 50 ms in a thread while the block runs, and counts the
-    answers: "full" (exactly `expected`), "partial", "empty", "timeout" or the error rcode (SERVFAIL...).
-
-    Any other exception ends the stream and fails the block: a verdict is never taken on a stream
-    cut short."""
+class EveryInterval:
+    """Runs ``once()`` every INTERVAL in a thread while the block runs, counting outcomes in
+    ``counts``. Any exception ``once()`` does not handle ends the loop and fails the block: a
+    verdict is never taken on a run cut short."""
 
     INTERVAL = 0.05
-    TIMEOUT = 2
 
-    def __init__(self, name, expected=ALL, server=FORWARDER):
-        self.name, self.expected, self.server = name, sorted(expected), server
+    def __init__(self):
         self.counts = collections.Counter()
         self.duration = 0.0
         self.error = None
+        self._started = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._ask_every_interval, daemon=True)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _ask_every_interval(self):
+    def once(self):
+        raise NotImplementedError
+
+    def _loop(self):
         while not self._stop.is_set():
             try:
-                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=self.TIMEOUT)
-                addresses = sorted(a_records(reply))
-                if reply.rcode() != dns.rcode.NOERROR:
-                    self.counts[dns.rcode.to_text(reply.rcode())] += 1
-                elif addresses == self.expected:
-                    self.counts["full"] += 1
-                else:
-                    self.counts["partial" if addresses else "empty"] += 1
-            except dns.exception.Timeout:
-                self.counts["timeout"] += 1
+                self.once()
             except Exception as exc:   # pylint: disable=broad-except  # reported by __exit__
                 self.error = exc
                 return
@@ -135,13 +126,47 @@ class QueryStream:
         self._stop.set()
         self._thread.join()
         self.duration = time.monotonic() - self._started
-        print("%s: %s in %.1f s (at least %d expected)" % (self.name, dict(self.counts), self.duration, self.minimum()))
+        print("%s: %s" % (self, self.report()))
         if self.error is not None and exc_type is None:
-            raise AssertionError("the queries for %s stopped after %s: %r" % (self.name, dict(self.counts), self.error))
+            raise AssertionError("%s stopped after %s: %r" % (self, dict(self.counts), self.error))
+
+    def report(self):
+        return "%s in %.1f s" % (dict(self.counts), self.duration)
 
     @property
     def total(self):
         return sum(self.counts.values())
+
+
+class QueryStream(EveryInterval):
+    """Asks the forwarder for `name` every 50 ms while the block runs, and counts the answers:
+    "full" (exactly `expected`), "partial", "empty", "timeout" or the error rcode (SERVFAIL...)."""
+
+    TIMEOUT = 2
+
+    def __init__(self, name, expected=ALL, server=FORWARDER):
+        super().__init__()
+        self.name, self.expected, self.server = name, sorted(expected), server
+
+    def __str__(self):
+        return "the queries for %s" % self.name
+
+    def once(self):
+        try:
+            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=self.TIMEOUT)
+        except dns.exception.Timeout:
+            self.counts["timeout"] += 1
+            return
+        addresses = sorted(a_records(reply))
+        if reply.rcode() != dns.rcode.NOERROR:
+            self.counts[dns.rcode.to_text(reply.rcode())] += 1
+        elif addresses == self.expected:
+            self.counts["full"] += 1
+        else:
+            self.counts["partial" if addresses else "empty"] += 1
+
+    def report(self):
+        return "%s (at least %d expected)" % (super().report(), self.minimum())
 
     def minimum(self):
         """The fewest answers a sound stream gives in its duration: half of one per interval (a
@@ -153,22 +178,21 @@ class QueryStream:
         return sum(count for kind, count in self.counts.items() if kind not in ("full", "partial", "empty"))
 
 
-class ConnectingClient:
-    """A client of a web service as applications are: every INTERVAL it resolves a name through
-    the forwarders (each in turn) and opens a TCP connection to every address it gets. Counts
-    connections made, refused and timed out, and lookups that failed, until the block ends."""
+class ConnectingClient(EveryInterval):
+    """A client of a web service as applications are: every 50 ms it resolves a name through the
+    forwarders (each in turn) and opens a TCP connection to every address it gets. Counts
+    connections made, refused and timed out, and lookups that failed."""
 
-    INTERVAL = 0.05
     TIMEOUT = 1
 
     def __init__(self, name, port=8000, servers=tuple(FORWARDERS.values())):
+        super().__init__()
         self.name, self.port, self.servers = name, port, list(servers)
-        self.counts = collections.Counter()
-        self.failures = []   # (seconds into the block, address, what happened)
-        self.duration = 0.0
-        self.error = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._connect_every_interval, daemon=True)
+        self.failures = []   # (seconds into the block, address or resolver, what happened)
+        self._turn = 0
+
+    def __str__(self):
+        return "the client of %s" % self.name
 
     def _connect(self, address):
         try:
@@ -179,41 +203,30 @@ class ConnectingClient:
         except OSError:
             return "timeout"
 
-    def _connect_every_interval(self):
-        turn = 0
-        while not self._stop.is_set():
-            server = self.servers[turn % len(self.servers)]
-            turn += 1
-            try:
-                reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), server, timeout=2)
-                addresses = a_records(reply)
-                if reply.rcode() != dns.rcode.NOERROR or not addresses:
-                    self.counts["lookup failed"] += 1
-                    self.failures.append((time.monotonic() - self._started, server, "no address"))
-                for address in addresses:
-                    outcome = self._connect(address)
-                    self.counts[outcome] += 1
-                    if outcome != "connected":
-                        self.failures.append((round(time.monotonic() - self._started, 2), address, outcome))
-            except dns.exception.Timeout:
-                self.counts["lookup failed"] += 1
-            except Exception as exc:   # pylint: disable=broad-except  # reported by __exit__
-                self.error = exc
-                return
-            time.sleep(self.INTERVAL)
+    def _failed(self, where, what):
+        self.failures.append((round(time.monotonic() - self._started, 2), where, what))
 
-    def __enter__(self):
-        self._started = time.monotonic()
-        self._thread.start()
-        return self
+    def once(self):
+        server = self.servers[self._turn % len(self.servers)]
+        self._turn += 1
+        try:
+            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), server, timeout=2)
+        except dns.exception.Timeout:
+            self.counts["lookup failed"] += 1
+            self._failed(server, "lookup timed out")
+            return
+        addresses = a_records(reply)
+        if reply.rcode() != dns.rcode.NOERROR or not addresses:
+            self.counts["lookup failed"] += 1
+            self._failed(server, "no address")
+        for address in addresses:
+            outcome = self._connect(address)
+            self.counts[outcome] += 1
+            if outcome != "connected":
+                self._failed(address, outcome)
 
-    def __exit__(self, exc_type, *exc_info):
-        self._stop.set()
-        self._thread.join()
-        self.duration = time.monotonic() - self._started
-        print("%s: %s in %.1f s; failures: %s" % (self.name, dict(self.counts), self.duration, self.failures[:10]))
-        if self.error is not None and exc_type is None:
-            raise AssertionError("the client of %s stopped after %s: %r" % (self.name, dict(self.counts), self.error))
+    def report(self):
+        return "%s; failures: %s" % (super().report(), self.failures[:10])
 
     def failed(self):
         return sum(count for kind, count in self.counts.items() if kind != "connected")

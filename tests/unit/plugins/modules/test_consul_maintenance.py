@@ -5,16 +5,6 @@ from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance
 )
 
 
-class FakeClock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
 
 class Agent(object):
     """Answers /v1/agent/checks from a script, one entry per poll, the last repeated."""
@@ -39,18 +29,16 @@ def test_the_maintenance_checks_are_not_the_instances_own():
     assert current_maintenance({}, None) == {"enabled": False, "reason": ""}
 
 
-def test_checks_must_keep_passing_for_the_hold_time():
+def test_checks_must_keep_passing_for_the_hold_time(clock):
     """Passing right after a deploy, then critical (failures_before_critical reached), then passing
     for good: only the last counts."""
-    clock = FakeClock()
     agent = Agent({"service:web01": "passing"}, {"service:web01": "passing"}, {"service:web01": "critical"},
                   {"service:web01": "passing"})
     seconds, failing = wait_until_passing(agent, "web01", 30, 1, passing_for=4, clock=clock, sleep=clock.sleep)
     assert failing == [] and seconds == 7   # passing again from second 3, for 4 seconds
 
 
-def test_a_check_that_never_stays_passing_fails_the_wait():
-    clock = FakeClock()
+def test_a_check_that_never_stays_passing_fails_the_wait(clock):
     agent = Agent({"service:web01": "passing"}, {"service:web01": "critical"})
     seconds, failing = wait_until_passing(agent, "web01", 5, 1, passing_for=4, clock=clock, sleep=clock.sleep)
     assert seconds == 5 and failing == ["service:web01"]
