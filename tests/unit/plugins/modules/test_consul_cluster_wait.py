@@ -2,7 +2,6 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_cluster_wait import wait_for
 
 
-
 class FakeCluster(object):
     """Answers from a script: one entry per poll, the last repeated."""
 

@@ -5,7 +5,6 @@ from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance
 )
 
 
-
 class Agent(object):
     """Answers /v1/agent/checks from a script, one entry per poll, the last repeated."""
 
