@@ -1,3 +1,5 @@
+from fake_clock import FakeClock
+
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import ConsulError
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_cluster_wait import wait_for
 
@@ -31,32 +33,37 @@ def servers(**healthy):
     return {"Servers": [{"Name": name, "Healthy": state} for name, state in sorted(healthy.items())]}
 
 
-def test_peers_healthy_ignores_the_server_about_to_restart_and_waits_for_the_others(clock):
+def test_peers_healthy_ignores_the_server_about_to_restart_and_waits_for_the_others():
+    clock = FakeClock()
     cluster = FakeCluster(health=[servers(node1=False, node2=False, node3=True), servers(node1=False, node2=True, node3=True)])
     held, waited, why_not, details = wait_for("peers_healthy", cluster, "node1", 10, 0.5, clock, clock.sleep)
     assert held and waited == 0.5
     assert details["servers"][1] == {"name": "node2", "healthy": True}
 
 
-def test_peers_healthy_times_out_naming_the_unhealthy_server(clock):
+def test_peers_healthy_times_out_naming_the_unhealthy_server():
+    clock = FakeClock()
     cluster = FakeCluster(health=[servers(node1=True, node2=False, node3=True)])
     held, waited, why_not, details = wait_for("peers_healthy", cluster, "node1", 3, 0.5, clock, clock.sleep)
     assert not held and waited == 3 and why_not == "not healthy in Raft: node2"
 
 
-def test_an_agent_that_does_not_answer_yet_is_polled_again(clock):
+def test_an_agent_that_does_not_answer_yet_is_polled_again():
+    clock = FakeClock()
     cluster = FakeCluster(leaders=[ConsulError("cannot reach the Consul agent"), "", "10.0.0.1:8300"])
     held, waited, why_not, details = wait_for("leader", cluster, None, 10, 1, clock, clock.sleep)
     assert held and waited == 2 and details == {"leader": "10.0.0.1:8300"}
 
 
-def test_caught_up_waits_until_the_own_index_reaches_the_leaders(clock):
+def test_caught_up_waits_until_the_own_index_reaches_the_leaders():
+    clock = FakeClock()
     cluster = FakeCluster(indexes=[(130, 120), (130, 120), (131, 131)])
     held, waited, why_not, details = wait_for("caught_up", cluster, None, 10, 0.5, clock, clock.sleep)
     assert held and details["indexes"]["/v1/health/state/any"] == {"leader": 131, "own": 131}
 
 
-def test_caught_up_fails_saying_how_far_behind(clock):
+def test_caught_up_fails_saying_how_far_behind():
+    clock = FakeClock()
     cluster = FakeCluster(indexes=[(130, 12)])
     held, waited, why_not, details = wait_for("caught_up", cluster, None, 2, 0.5, clock, clock.sleep)
     assert not held and "/v1/catalog/services at index 12, the leader's at 130" in why_not

@@ -1,3 +1,5 @@
+from fake_clock import FakeClock
+
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance import (
     checks_not_passing,
     current_maintenance,
@@ -28,7 +30,8 @@ def test_the_maintenance_checks_are_not_the_instances_own():
     assert current_maintenance({}, None) == {"enabled": False, "reason": ""}
 
 
-def test_checks_must_keep_passing_for_the_hold_time(clock):
+def test_checks_must_keep_passing_for_the_hold_time():
+    clock = FakeClock()
     """Passing right after a deploy, then critical (failures_before_critical reached), then passing
     for good: only the last counts."""
     agent = Agent({"service:web01": "passing"}, {"service:web01": "passing"}, {"service:web01": "critical"},
@@ -37,7 +40,8 @@ def test_checks_must_keep_passing_for_the_hold_time(clock):
     assert failing == [] and seconds == 7   # passing again from second 3, for 4 seconds
 
 
-def test_a_check_that_never_stays_passing_fails_the_wait(clock):
+def test_a_check_that_never_stays_passing_fails_the_wait():
+    clock = FakeClock()
     agent = Agent({"service:web01": "passing"}, {"service:web01": "critical"})
     seconds, failing = wait_until_passing(agent, "web01", 5, 1, passing_for=4, clock=clock, sleep=clock.sleep)
     assert seconds == 5 and failing == ["service:web01"]

@@ -1,4 +1,5 @@
-import pytest
+"""A clock for the modules' waits (a helper module, not a conftest.py: the integration tests import
+their own conftest by that name)."""
 
 
 class FakeClock(object):
@@ -12,8 +13,3 @@ class FakeClock(object):
 
     def sleep(self, seconds):
         self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
