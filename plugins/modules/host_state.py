@@ -57,6 +57,8 @@ options:
     description:
       - Small text files whose content to return (absent files as null). Give C(no_log) to the task
         when one of them holds a secret.
+      - Those that are symbolic links are named in RV(links) with their targets (another program
+        manages such a file, for example systemd-resolved's C(/etc/resolv.conf)).
     type: list
     elements: path
     default: []
@@ -109,6 +111,11 @@ files:
   description: Each file asked for and its content, or null when it does not exist.
   returned: always
   type: dict
+links:
+  description: The files of O(read_files) that are symbolic links, each with its target.
+  returned: always
+  type: dict
+  sample: {/etc/resolv.conf: ../run/systemd/resolve/stub-resolv.conf}
 """
 
 import glob
@@ -205,6 +212,10 @@ def file_contents(paths):
     return contents
 
 
+def link_targets(paths):
+    return dict((path, os.readlink(path)) for path in paths if os.path.islink(path))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -233,6 +244,7 @@ def main():
         version=program_version(module, params["version_command"]),
         systemd_units=unit_states(module, params["systemd_units"]),
         files=file_contents(params["read_files"]),
+        links=link_targets(params["read_files"]),
     )
 
 

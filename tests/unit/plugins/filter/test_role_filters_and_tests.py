@@ -3,6 +3,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, aliases_of, reverse_zone
 from ansible_collections.discovery.consul_dns.plugins.filter.first_version import first_version
+from ansible_collections.discovery.consul_dns.plugins.filter.resolv_conf import search_domains
 from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import stale_files
 
 
@@ -62,3 +63,14 @@ def test_check_hold_seconds():
     assert check_hold_seconds([{"ttl": "30s"}]) == 0.0 and check_hold_seconds([]) == 0.0
     with pytest.raises(AnsibleFilterError):
         check_hold_seconds([{"tcp": "x:1", "interval": "1"}])
+
+
+@pytest.mark.parametrize("text, domains", [
+    ("nameserver 10.0.0.2\nsearch corp.example lab.example\n", ["corp.example", "lab.example"]),
+    ("domain old.example\nsearch new.example\n", ["new.example"]),          # glibc: the last line wins
+    ("search first.example\ndomain last.example\n", ["last.example"]),
+    ("nameserver 127.0.0.53\nsearch .\n", []),                                # systemd-resolved's stub file
+    ("search ok.example bad;name\n", ["ok.example"]),                         # nothing but DNS names is kept
+    ("nameserver 10.0.0.2\n", []), (None, []), ("", [])])
+def test_search_domains_are_those_glibc_would_take(text, domains):
+    assert search_domains(text) == domains

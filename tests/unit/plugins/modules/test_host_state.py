@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.discovery.consul_dns.plugins.modules.host_state import requirements_met, venv_distributions
+from ansible_collections.discovery.consul_dns.plugins.modules.host_state import link_targets, requirements_met, venv_distributions
 
 
 def make_dist(venv, name, version):
@@ -20,3 +20,10 @@ def test_distributions_are_read_from_the_venv_metadata(tmp_path):
     (["absent-package"], False), ([], True)])
 def test_requirements(requirements, met):
     assert requirements_met(requirements, {"py-consul": "1.6.0", "requests": "2.32.3"}) is met
+
+
+def test_links_among_the_files_read_are_named_with_their_targets(tmp_path):
+    (tmp_path / "stub-resolv.conf").write_text("nameserver 127.0.0.53\n")
+    (tmp_path / "resolv.conf").symlink_to("stub-resolv.conf")
+    paths = [str(tmp_path / "resolv.conf"), str(tmp_path / "stub-resolv.conf"), str(tmp_path / "absent")]
+    assert link_targets(paths) == {paths[0]: "stub-resolv.conf"}

@@ -1,0 +1,138 @@
+"""The resolver role on the lab's application hosts (tests/lab), resolving as their programs do:
+through glibc (getent ahosts). client1 has a plain /etc/resolv.conf (mode resolv_conf), the web
+hosts run systemd-resolved with the uplink's resolver on eth0 (mode systemd_resolved, split DNS).
+"""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from harness import play_recap
+from labdns import ALL, FORWARDERS, converge, lab_env, on, wait_until
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("podman"),
+]
+
+SERVICE = "web.service.zhangeamon.com"
+ALIASES = ["web.zhangeamon.com", "rails.internal.example"]
+RESOLV_CONF_CLIENT, RESOLVED_CLIENT = "client1", "web1"
+# a name outside the Consul domain that the uplink's resolver answers: the lab's package mirror
+OUTSIDE_NAME = "deb.debian.org"
+
+
+def glibc_addresses(host, name):
+    """The IPv4 addresses glibc resolves `name` to on a lab host (sorted), [] when it fails."""
+    lines = on(host, "getent", "ahostsv4", name, check=False).stdout.splitlines()
+    return sorted(set(line.split()[0] for line in lines))
+
+
+def test_both_modes_resolve_the_service_and_its_aliases_through_glibc(lab):
+    resolv_conf = on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout
+    assert [line for line in resolv_conf.splitlines() if not line.startswith("#")] == \
+        ["nameserver " + address for address in FORWARDERS.values()] + ["options timeout:1 attempts:2"]
+    # systemd_resolved mode leaves resolv.conf to systemd-resolved and adds the forwarders for the domain
+    assert on(RESOLVED_CLIENT, "readlink", "/etc/resolv.conf").stdout.strip() == "../run/systemd/resolve/stub-resolv.conf"
+    global_settings = on(RESOLVED_CLIENT, "resolvectl", "status").stdout.split("Link ")[0]
+    assert "DNS Servers %s" % " ".join(FORWARDERS.values()) in global_settings
+    assert "DNS Domain ~rails.internal.example ~web.zhangeamon.com ~zhangeamon.com" in global_settings   # sorted
+
+    for host in (RESOLV_CONF_CLIENT, RESOLVED_CLIENT):
+        for name in [SERVICE] + ALIASES:
+            assert wait_until(lambda: glibc_addresses(host, name) == ALL, timeout=30) is not None, \
+                (host, name, glibc_addresses(host, name))
+
+
+def resolved_servers_asked(host, name):
+    """The DNS servers systemd-resolved sends its queries for `name` to (from its debug log)."""
+    cursor = on(host, "journalctl", "-u", "systemd-resolved", "-n", "0", "--show-cursor").stdout.split("cursor: ")[-1].strip()
+    on(host, "resolvectl", "flush-caches")
+    answered = glibc_addresses(host, name)
+    log = on(host, "journalctl", "-u", "systemd-resolved", "--after-cursor", cursor, "-o", "cat").stdout
+    servers = set(line.split("Using DNS server ")[1].split()[0] for line in log.splitlines() if "Using DNS server " in line)
+    return answered, servers
+
+
+def test_split_mode_sends_only_the_consul_names_to_the_forwarders(lab):
+    uplink = on(RESOLVED_CLIENT, "resolvectl", "dns", "eth0").stdout.split(":", 1)[1].split()
+    on(RESOLVED_CLIENT, "resolvectl", "log-level", "debug")
+    try:
+        consul_answer, consul_servers = resolved_servers_asked(RESOLVED_CLIENT, SERVICE)
+        alias_answer, alias_servers = resolved_servers_asked(RESOLVED_CLIENT, "rails.internal.example")
+        outside_answer, outside_servers = resolved_servers_asked(RESOLVED_CLIENT, OUTSIDE_NAME)
+    finally:
+        on(RESOLVED_CLIENT, "resolvectl", "log-level", "info")
+    print("asked for %s: %s; for the alias: %s; for %s: %s"
+          % (SERVICE, sorted(consul_servers), sorted(alias_servers), OUTSIDE_NAME, sorted(outside_servers)))
+    assert consul_answer == ALL and consul_servers and consul_servers <= set(FORWARDERS.values())
+    assert alias_answer == ALL and alias_servers and alias_servers <= set(FORWARDERS.values())
+    # the host's own resolution is unchanged: its uplink's resolver answers, no forwarder is asked
+    assert outside_answer and outside_servers and outside_servers <= set(uplink), (outside_servers, uplink)
+
+
+LOOKUP_LOOP = r"""
+    ok=0; failed=0; slowest=0; end=$(( $(date +%%s) + %d ))
+    while [ "$(date +%%s)" -lt "$end" ]; do
+        start=$(date +%%s%%N)
+        if getent ahostsv4 %s >/dev/null; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+        took=$(( ($(date +%%s%%N) - start) / 1000000 ))
+        [ "$took" -gt "$slowest" ] && slowest=$took
+        sleep %s
+    done
+    echo "$ok $failed $slowest"
+"""
+
+
+def test_with_one_forwarder_stopped_every_lookup_in_both_modes_succeeds(lab):
+    """A glibc lookup every 50 ms for 20 s on client1 and web1 while dnsmasq on dns1 is stopped for
+    10 s, started, and restarted once."""
+    duration, interval = 20, 0.05
+    assert wait_until(lambda: glibc_addresses(RESOLV_CONF_CLIENT, SERVICE) == ALL, timeout=30) is not None
+    clients = dict(
+        (host, subprocess.Popen(["podman", "exec", "cdns-lab-" + host, "sh", "-c", LOOKUP_LOOP % (duration, SERVICE, interval)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env()))
+        for host in (RESOLV_CONF_CLIENT, RESOLVED_CLIENT))
+    try:
+        time.sleep(3)
+        on("dns1", "systemctl", "stop", "dnsmasq")
+        time.sleep(10)
+    finally:
+        on("dns1", "systemctl", "start", "dnsmasq")
+    time.sleep(2)
+    on("dns1", "systemctl", "restart", "dnsmasq")
+    for host, client in clients.items():
+        out, err = client.communicate(timeout=60)
+        ok, failed, slowest = (int(number) for number in out.split())
+        print("%s (%s): %d lookups answered, %d failed, the slowest took %d ms, dns1 stopped 10 s and restarted"
+              % (host, "resolv.conf" if host == RESOLV_CONF_CLIENT else "systemd-resolved", ok, failed, slowest))
+        # a lookup per three intervals at least: each takes its time besides the sleep (and the shell forks)
+        assert ok >= duration / (3 * interval) and failed == 0, (host, err)
+
+
+@pytest.mark.parametrize("extra_vars, named", [
+    ({"resolver_nameservers": ["10.89.50.31\nnameserver 6.6.6.6"]}, "resolver_nameservers must hold IP addresses"),
+    ({"resolver_mode": "resolv_conf"}, "resolver_mode resolv_conf: systemd-resolved is active; choose resolver_mode"),
+], ids=["nameserver_injects_a_line", "resolv_conf_on_a_resolved_host"])
+def test_bad_input_is_refused_naming_it_and_no_resolver_changes(lab, extra_vars, named):
+    def resolvers():
+        return dict((host, on(host, "sh", "-c", "cat /etc/resolv.conf /etc/systemd/resolved.conf.d/* 2>/dev/null",
+                              check=False).stdout)
+                    for host in (RESOLV_CONF_CLIENT, RESOLVED_CLIENT))
+    before = resolvers()
+    proc = converge("--tags", "resolver", "--limit", "%s,%s" % (RESOLV_CONF_CLIENT, RESOLVED_CLIENT), "-e", json.dumps(extra_vars))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and named in output, output[-3000:]
+    assert resolvers() == before
+
+
+def test_check_mode_of_a_new_forwarder_list_changes_nothing_and_shows_the_diff(lab):
+    before = on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout
+    proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT, "--check", "--diff",
+                    "-e", json.dumps({"resolver_nameservers": [FORWARDERS["dns2"]]}))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert play_recap(proc.stdout)[RESOLV_CONF_CLIENT]["changed"] == 1
+    assert "-nameserver %s" % FORWARDERS["dns1"] in proc.stdout
+    assert on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout == before
