@@ -20,7 +20,7 @@ import pytest
 
 from harness import run_module
 from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN,
-                    ConnectingClient, QueryStream, ask, converge, lab_env, management_token, on, wait_until)
+                    ConnectingClient, QueryStream, ask, converge, glibc_addresses, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -44,23 +44,15 @@ def test_an_alias_consul_answers_returns_every_healthy_address(lab):
     assert addresses == ALL
 
 
-def glibc_addresses(name):
-    """getent ahostsv4 on web1 with the forwarder as its resolver, as an application resolves."""
-    script = ("cp /etc/resolv.conf /tmp/resolv.conf.lab && echo 'nameserver %s' > /etc/resolv.conf && "
-              "getent ahostsv4 %s; rc=$?; cp /tmp/resolv.conf.lab /etc/resolv.conf; exit $rc" % (FORWARDER, name))
-    proc = on("web1", "sh", "-c", script, check=False)
-    return proc.returncode, sorted(set(line.split()[0] for line in proc.stdout.splitlines() if line.strip()))
-
-
 def test_alias_resolves_through_glibc(lab):
-    assert glibc_addresses("web.zhangeamon.com") == (0, ALL)
+    assert glibc_addresses("client1", "web.zhangeamon.com") == (0, ALL)
 
 
 def test_the_seeds_cname_line_gives_clients_no_address(lab):
     """The seed's `cname=...,web.service.<domain>`: a bare CNAME, so glibc finds no address."""
     cnames, addresses, _ttls, _order = ask("seed-broken.internal.example")
     assert cnames == ["web.service.zhangeamon.com."] and addresses == []
-    rc, found = glibc_addresses("seed-broken.internal.example")
+    rc, found = glibc_addresses("client1", "seed-broken.internal.example")
     assert rc == 2 and found == []
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import ALL, FORWARDERS, converge, lab_env, on, wait_until
+from labdns import ALL, FORWARDERS, converge, glibc_addresses, lab_env, on, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -22,12 +22,6 @@ ALIASES = ["web.zhangeamon.com", "rails.internal.example"]
 RESOLV_CONF_CLIENT, RESOLVED_CLIENT = "client1", "web1"
 # a name outside the Consul domain that the uplink's resolver answers: the lab's package mirror
 OUTSIDE_NAME = "deb.debian.org"
-
-
-def glibc_addresses(host, name):
-    """The IPv4 addresses glibc resolves `name` to on a lab host (sorted), [] when it fails."""
-    lines = on(host, "getent", "ahostsv4", name, check=False).stdout.splitlines()
-    return sorted(set(line.split()[0] for line in lines))
 
 
 def test_both_modes_resolve_the_service_and_its_aliases_through_glibc(lab):
@@ -42,7 +36,7 @@ def test_both_modes_resolve_the_service_and_its_aliases_through_glibc(lab):
 
     for host in (RESOLV_CONF_CLIENT, RESOLVED_CLIENT):
         for name in [SERVICE] + ALIASES:
-            assert wait_until(lambda: glibc_addresses(host, name) == ALL, timeout=30) is not None, \
+            assert wait_until(lambda: glibc_addresses(host, name)[1] == ALL, timeout=30) is not None, \
                 (host, name, glibc_addresses(host, name))
 
 
@@ -50,7 +44,7 @@ def resolved_servers_asked(host, name):
     """The DNS servers systemd-resolved sends its queries for `name` to (from its debug log)."""
     cursor = on(host, "journalctl", "-u", "systemd-resolved", "-n", "0", "--show-cursor").stdout.split("cursor: ")[-1].strip()
     on(host, "resolvectl", "flush-caches")
-    answered = glibc_addresses(host, name)
+    answered = glibc_addresses(host, name)[1]
     log = on(host, "journalctl", "-u", "systemd-resolved", "--after-cursor", cursor, "-o", "cat").stdout
     servers = set(line.split("Using DNS server ")[1].split()[0] for line in log.splitlines() if "Using DNS server " in line)
     return answered, servers
@@ -90,7 +84,7 @@ def test_with_one_forwarder_stopped_every_lookup_in_both_modes_succeeds(lab):
     """A glibc lookup every 50 ms for 20 s on client1 and web1 while dnsmasq on dns1 is stopped for
     10 s, started, and restarted once."""
     duration, interval = 20, 0.05
-    assert wait_until(lambda: glibc_addresses(RESOLV_CONF_CLIENT, SERVICE) == ALL, timeout=30) is not None
+    assert wait_until(lambda: glibc_addresses(RESOLV_CONF_CLIENT, SERVICE)[1] == ALL, timeout=30) is not None
     clients = dict(
         (host, subprocess.Popen(["podman", "exec", "cdns-lab-" + host, "sh", "-c", LOOKUP_LOOP % (duration, SERVICE, interval)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env()))

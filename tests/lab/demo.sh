@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The demo: builds the lab (9 podman hosts), runs site.yml, and shows, with real queries through
+# The demo: builds the lab (10 podman hosts), runs site.yml, and shows, with real queries through
 # the dnsmasq forwarder, discovery, round-robin, a backend failing and coming back, an alias, a
-# backend taken out and put back for a deploy while a client keeps connecting, and upstream forwarding. Takes a few minutes on a fresh machine. Tear down: tests/lab/lab.sh down
+# backend taken out and put back for a deploy while a client keeps connecting, application hosts
+# resolving through glibc, and upstream forwarding. Takes a few minutes on a fresh machine.
+# Tear down: tests/lab/lab.sh down
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../env.sh"
@@ -16,7 +18,7 @@ since() { awk -v start="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now 
 step "Installing what the demo needs (apt packages, Consul 1.8.7 from Debian bullseye, a virtualenv)"
 bash "$here/../setup-host.sh" 2> >(grep -v "is ignored: it is neither" >&2)
 
-step "Building the lab: 3 Consul servers, 3 web backends, 2 dnsmasq forwarders, an upstream resolver"
+step "Building the lab: 3 Consul servers, 3 web backends, an application host, 2 dnsmasq forwarders, an upstream resolver"
 bash "$here/lab.sh" up
 
 step "Running the collection's site.yml on the lab (first run: installs everything)"
@@ -86,6 +88,14 @@ step "A prepared query cached by dnsmasq for 5 s: the TTL counts down"
 on web1 dig +noall +answer @"$FORWARDER" webc.query.zhangeamon.com | head -n1
 sleep 2
 on web1 dig +noall +answer @"$FORWARDER" webc.query.zhangeamon.com | head -n1
+
+step "Application hosts resolve through glibc (the resolver role): client1 asks the forwarders for every name"
+on client1 grep -v '^#' /etc/resolv.conf
+on client1 getent ahostsv4 web.zhangeamon.com | grep STREAM
+step "web1 runs systemd-resolved: the forwarders for the Consul domain and the aliases only (split DNS)"
+on web1 resolvectl status | sed -n '/^Global/,/^$/p' | grep -E "DNS (Servers|Domain)"
+on web1 resolvectl dns eth0
+on web1 getent ahostsv4 rails.internal.example | grep STREAM
 
 step "Everything else goes upstream: www.example.test (served by the lab's upstream resolver)"
 dig_web www.example.test

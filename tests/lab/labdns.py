@@ -61,6 +61,13 @@ def on(host, *command, check=True):
                           check=check, env=lab_env())
 
 
+def glibc_addresses(host, name):
+    """(getent's exit status, the sorted IPv4 addresses) of `name` on a lab host, resolved through glibc
+    as its programs resolve (client1: resolv.conf, the web hosts: systemd-resolved)."""
+    proc = on(host, "getent", "ahostsv4", name, check=False)
+    return proc.returncode, sorted(set(line.split()[0] for line in proc.stdout.splitlines() if line.strip()))
+
+
 def ask(name, rdtype=dns.rdatatype.A, server=FORWARDER, port=53):
     """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from a lab resolver."""
     reply = dns.query.udp(dns.message.make_query(name, rdtype), server, port=port, timeout=2)
