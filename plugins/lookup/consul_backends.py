@@ -209,7 +209,7 @@ class LookupModule(LookupBase):
             raise AnsibleOptionsError("consul_backends: %s" % exc)
 
         def resolve(service):
-            entries = client.healthy_instances(
+            entries = client.service_instances(
                 service, tags=options["tag"], near=options["near"], node_meta=options["node_meta"],
                 passing=options["passing"])
             return [backend_from_health_entry(entry) for entry in entries if has_ip_address(entry, service)]

@@ -220,9 +220,10 @@ class ConsulClient:
 
     # Health -----------------------------------------------------------------------------------
 
-    def healthy_instances(self, service, tags=None, datacenter=None, near=None, node_meta=None, passing=True):
-        """Healthy instances of ``service`` in one request: all checks passing, or with ``passing=False``
-        passing or warning (never critical)."""
+    def service_instances(self, service, tags=None, datacenter=None, near=None, node_meta=None, passing=True):
+        """The instances of ``service`` with their node and checks, in one request: with ``passing=True``
+        those whose checks all pass, with ``passing=False`` those passing or warning (never critical),
+        with ``passing=None`` every one."""
         params = [("passing", "1")] if passing else []
         for tag in tags or []:
             params.append(("tag", tag))
@@ -231,13 +232,22 @@ class ConsulClient:
             params.append(("dc", dc))
         if near:
             params.append(("near", near))
-        for key, value in sorted((node_meta or {}).items()):
-            params.append(("node-meta", "%s:%s" % (key, value)))
+        params += _node_meta_params(node_meta)
         entries = self._get("reading the health of service %s" % service, "/v1/health/service/%s" % service, params) or []
-        if passing:
+        if passing is not False:
             return entries
         # without ?passing Consul returns critical instances too; warning ones are what passing=False adds
         return [e for e in entries if all(c.get("Status") != "critical" for c in e.get("Checks") or [])]
+
+    # Catalog ----------------------------------------------------------------------------------
+
+    def catalog_nodes(self, node_meta=None):
+        """Every node of the datacenter (those with every pair of ``node_meta``)."""
+        return self._get("reading the catalog's nodes", "/v1/catalog/nodes", self._dc_params() + _node_meta_params(node_meta)) or []
+
+    def catalog_services(self):
+        """The name of every service of the datacenter, with the tags its instances carry."""
+        return self._get("reading the catalog's services", "/v1/catalog/services", self._dc_params()) or {}
 
     # Cluster state ------------------------------------------------------------------------------
 
@@ -318,6 +328,10 @@ class ConsulClient:
         if body is not None:
             kwargs["data"] = json.dumps(body)
         return self.call(what, send, answer, path, **kwargs)
+
+
+def _node_meta_params(node_meta):
+    return [("node-meta", "%s:%s" % (key, value)) for key, value in sorted((node_meta or {}).items())]
 
 
 # OpenSSL's words for an alert the peer sent, e.g. "sslv3 alert bad certificate", "tlsv13 alert certificate required"
