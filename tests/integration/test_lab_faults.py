@@ -80,15 +80,19 @@ def listening(host, table, port):
 
 def test_secure_defaults_as_the_hosts_have_them(lab):
     """Keys and tokens readable by root (and the consul group) only, the management token by its
-    owner on the controller only; the HTTP API on loopback; dnsmasq on its two addresses, no wildcard."""
+    owner on the controller only, so are the controller's token and key; the HTTP API on loopback (on the
+    servers, for the controller, on their address too); dnsmasq on its two addresses, no wildcard."""
     for host in ("node1", "node2", "node3", "web1", "web2", "web3", "dns1", "dns2"):
         modes = on(host, "stat", "-c", "%n %a %U:%G", "/etc/consul.d/gossip.key", "/etc/consul.d/encrypt.hcl",
                    "/etc/consul.d/acl-tokens.hcl").stdout.split("\n")[:3]
         assert modes == ["/etc/consul.d/gossip.key 600 root:root", "/etc/consul.d/encrypt.hcl 640 root:consul",
                          "/etc/consul.d/acl-tokens.hcl 640 root:consul"], host
-        assert listening(host, "tcp", 8501) == {"127.0.0.1"} and listening(host, "tcp6", 8501) == set(), host
+        # the servers' HTTPS API on their address too, for the controller (consul_controller_access)
+        https = {"127.0.0.1", SERVERS[host]} if host in SERVERS else {"127.0.0.1"}
+        assert listening(host, "tcp", 8501) == https and listening(host, "tcp6", 8501) == set(), host
         assert listening(host, "tcp", 8500) == set(), host   # plain HTTP off
-    assert stat.S_IMODE(os.stat(os.path.join(LAB, ".consul-bj-management.token")).st_mode) == 0o600
+    for secret in (".consul-bj-management.token", ".consul-bj-controller.token", ".consul-bj-tls/controller-key.pem"):
+        assert stat.S_IMODE(os.stat(os.path.join(LAB, secret)).st_mode) == 0o600, secret
     for host, address in (("dns1", FORWARDER), ("dns2", SECOND_FORWARDER)):
         assert listening(host, "udp", 53) == listening(host, "tcp", 53) == {"127.0.0.1", address}, host
         assert listening(host, "udp6", 53) == listening(host, "tcp6", 53) == set(), host

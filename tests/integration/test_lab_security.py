@@ -9,11 +9,15 @@ import contextlib
 import functools
 import json
 import os
+import ssl
 import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, ask, lab_env, management_token, on,
+from harness import ansible_env, run_module
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, ask, lab_env, management_token, on,
                     wait_until)
 from test_lab_faults import cluster_whole, leader_host, listening
 
@@ -190,3 +194,74 @@ def test_a_server_with_a_client_certificate_is_not_taken_as_a_server(lab, tmp_pa
     assert refused is not None, "no server refused %s's certificate" % follower
     assert unhealthy is not None and still is None, "%s kept up with the leader" % follower
     assert wait_until(cluster_whole, timeout=90, interval=1) is not None
+
+
+# --- the controller's way in (consul_controller_access on the lab's servers) ----------------------
+
+CONTROLLER_TLS = dict(ca_path=os.path.join(LAB, ".consul-bj-tls", "ca.pem"),
+                      client_cert=os.path.join(LAB, ".consul-bj-tls", "controller.pem"),
+                      client_key=os.path.join(LAB, ".consul-bj-tls", "controller-key.pem"))
+
+
+def controller_token():
+    with open(os.path.join(LAB, ".consul-bj-controller.token"), encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def controller_environment(**changes):
+    """The consul CLI's environment variables, as the README tells an operator to set them (None: unset)."""
+    environment = dict(CONSUL_HTTP_ADDR="https://%s:8501" % SERVERS["node1"], CONSUL_CACERT=CONTROLLER_TLS["ca_path"],
+                       CONSUL_CLIENT_CERT=CONTROLLER_TLS["client_cert"], CONSUL_CLIENT_KEY=CONTROLLER_TLS["client_key"],
+                       CONSUL_HTTP_TOKEN=controller_token())
+    environment.update(changes)
+    return dict((name, value) for name, value in environment.items() if value is not None)
+
+
+def controller_lookup(**environment):
+    return run_module("ansible.builtin.debug", dict(msg="{{ query('discovery.consul_dns.consul_backends', 'web', order='sorted') }}"),
+                      env=environment)
+
+
+def test_the_controller_reads_the_catalog_over_https_with_its_certificate_and_token(lab, tmp_path):
+    """The README's lookup and an inventory source, run on the controller against the servers."""
+    assert controller_lookup(**controller_environment())["msg"] == ALL
+    source = tmp_path / "consul.yml"
+    source.write_text(json.dumps(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node2"], scheme="https",
+                                      token=controller_token(), passing_only=True, **CONTROLLER_TLS)))
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-inventory"), "-i", str(source), "--list"],
+                          capture_output=True, text=True, check=False, env=ansible_env())
+    found = json.loads(proc.stdout or "{}")
+    assert sorted(found.get("service_web", {}).get("hosts", [])) == sorted(BACKENDS), proc.stderr[-2000:]
+    assert sorted(found["service_consul"]["hosts"]) == sorted(SERVERS)
+    assert json.loads(json.dumps(found["_meta"]["hostvars"]["web1"]["ansible_host"])) in (
+        BACKENDS["web1"], {"__ansible_unsafe": BACKENDS["web1"]})
+
+
+def test_the_controller_is_refused_without_its_certificate_and_reads_only_with_or_without_its_token(lab):
+    without_certificate = controller_lookup(**controller_environment(CONSUL_CLIENT_CERT=None, CONSUL_CLIENT_KEY=None))
+    assert without_certificate.get("failed") and "it verifies its clients (verify_incoming)" in without_certificate["msg"], without_certificate
+    # the other agents keep their API on loopback
+    client = controller_lookup(**controller_environment(CONSUL_HTTP_ADDR="https://%s:8501" % BACKENDS["web1"]))
+    assert client.get("failed") and "Connection refused" in client["msg"], client
+    # the token reads the catalog and nothing else: no write, no agent or ACL read. Without a token, Consul 1.8
+    # answers with the agent's default token, the one its DNS needs: what DNS answers anyway, nothing more.
+    base = "https://%s:8501" % SERVERS["node1"]
+    for token in (controller_token(), ""):
+        for method, path in (("PUT", "/v1/kv/controller-was-here"), ("GET", "/v1/agent/self"), ("GET", "/v1/acl/tokens"),
+                             ("PUT", "/v1/agent/service/register")):
+            status = https_status(method, base + path, token)
+            assert status == 403, (method, path, status, "with" if token else "without a token")
+        assert https_status("GET", base + "/v1/catalog/nodes", token) == 200
+
+
+def https_status(method, url, token):
+    """The HTTP status a request with the controller's certificate and this token gets."""
+    context = ssl.create_default_context(cafile=CONTROLLER_TLS["ca_path"])
+    context.load_cert_chain(CONTROLLER_TLS["client_cert"], CONTROLLER_TLS["client_key"])
+    request = urllib.request.Request(url, method=method, data=b'{"Name": "controller-was-here"}' if method == "PUT" else None,
+                                     headers={"X-Consul-Token": token})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
