@@ -86,7 +86,7 @@ compose:
   ansible_user: "'deploy'"
 
 # then: ansible-inventory -i consul.yml --graph; a play with `hosts: service_web`
-
+---
 # Only the web and api hosts, cached for five minutes
 plugin: discovery.consul_dns.consul
 services: [web, api]
