@@ -25,6 +25,9 @@ def _collections_root():
 
 
 COLLECTIONS_ROOT = _collections_root()
-os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_ROOT
+# this checkout first; the paths given before it (tests/compat.sh: the collections the oldest
+# ansible-core lacks, such as ansible.posix's json callback) after it
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
+    [COLLECTIONS_ROOT] + [path for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if path])
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)

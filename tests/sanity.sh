@@ -10,7 +10,8 @@ repo=$(dirname "$here")
 
 cache=~/.ansible/test/cache
 mkdir -p "$cache"
-for version in 24_2 24_3 25_0; do
+# the pip versions ansible-test 2.16 (23.1.2) to 2.19 bootstrap
+for version in 23_1_2 24_2 24_3 25_0; do
   cat >"$cache/get_pip_$version.py" <<'PY'
 # Offline stand-in for get-pip.py: ensurepip, then pip installs what ansible-test asked for.
 import ensurepip, os, subprocess, sys

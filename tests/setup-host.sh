@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests, the lab and the demo need on a fresh Debian 12 machine (as root):
 # system packages, the Consul 1.8.7 binary from Debian's bullseye suite (MPL-2.0; never a newer,
-# non-open release), and a Python virtualenv with ansible-core, molecule, py-consul and dnspython.
+# non-open release), and Python virtualenvs: the tests' (ansible, molecule, py-consul, dnspython), the
+# ecosystem tools' and the oldest supported versions'.
 # Idempotent: a second run only checks.
 set -euo pipefail
 
@@ -19,6 +20,8 @@ apt_packages=(
   # the podman lab (tests/lab/): runc, not crun, on this machine kind
   podman runc conmon netavark aardvark-dns fuse-overlayfs slirp4netns uidmap catatonit iptables debootstrap
   git
+  # the rendered docs are opened in it (tests/docs.sh)
+  chromium
 )
 
 missing=()
@@ -52,15 +55,20 @@ if [[ ! -x "$CONSUL_BIN" ]]; then
 fi
 log "consul: $("$CONSUL_BIN" version | head -n1)"
 
-# Python: one virtualenv for the controller side (ansible, molecule, tests).
-if [[ ! -x "$VENV/bin/python" ]]; then
-  log "venv: creating $VENV"
-  python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c 'import ansible, molecule, consul, dns, pytest' 2>/dev/null \
-   || ! cmp -s "$here/requirements.txt" "$VENV/.requirements.txt"; then
-  log "venv: installing tests/requirements.txt"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$VENV/.requirements.txt"
-fi
-log "venv: $("$VENV/bin/ansible" --version | head -n1)"
+# Python: a virtualenv for the controller side (ansible, molecule, tests), one for the ecosystem's
+# tools (lint, Galaxy's importer, changelog, docs) and one with the oldest versions the collection
+# claims (tests/compat.sh); each is made again when its requirements file changes.
+venv() {
+  local dir=$1 requirements=$2
+  if [[ ! -x "$dir/bin/python" ]] || ! cmp -s "$requirements" "$dir/.requirements.txt"; then
+    log "venv: installing $(basename "$requirements") into $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$dir/.requirements.txt"
+  fi
+}
+venv "$VENV" "$here/requirements.txt"
+venv "$CONSUL_DNS_CACHE/venv-tools" "$here/requirements-tools.txt"
+venv "$CONSUL_DNS_CACHE/venv-oldest" "$here/requirements-oldest.txt"
+log "venv: $("$VENV/bin/ansible" --version | head -n1); oldest: $("$CONSUL_DNS_CACHE/venv-oldest/bin/ansible" --version | head -n1)"

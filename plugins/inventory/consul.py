@@ -86,14 +86,14 @@ compose:
   ansible_user: "'deploy'"
 
 # then: ansible-inventory -i consul.yml --graph; a play with `hosts: service_web`
----
-# Only the web and api hosts, cached for five minutes
-plugin: discovery.consul_dns.consul
-services: [web, api]
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/consul-inventory
-cache_timeout: 300
+
+# Another source file: only the web and api hosts, cached for five minutes
+# plugin: discovery.consul_dns.consul
+# services: [web, api]
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/consul-inventory
+# cache_timeout: 300
 """
 
 import re

@@ -23,6 +23,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlparse
 try:
     import consul
     import requests
+    import requests.adapters
     from consul.callback import CB
     from consul.exceptions import ACLPermissionDenied, BadRequest, ClientError, ConsulException
 except ImportError:
@@ -99,6 +100,19 @@ def resolve_connection(params):
     return resolved
 
 
+if HAS_CONSUL:
+    class _TimeoutAdapter(requests.adapters.HTTPAdapter):
+        """A transport that gives every request the client's timeout."""
+
+        def __init__(self, timeout):
+            super(_TimeoutAdapter, self).__init__()
+            self.timeout = timeout
+
+        def send(self, request, **kwargs):
+            kwargs["timeout"] = self.timeout
+            return super(_TimeoutAdapter, self).send(request, **kwargs)
+
+
 class ConsulClient:
     """Thin, error-translating wrapper around py-consul's ``consul.Consul``."""
 
@@ -116,15 +130,24 @@ class ConsulClient:
         cert = None
         if conn.get("client_cert"):
             cert = (conn["client_cert"], conn["client_key"]) if conn.get("client_key") else conn["client_cert"]
-        self.api = consul.Consul(
-            host=conn["host"],
-            port=conn["port"],
-            scheme=conn["scheme"],
-            verify=verify,
-            cert=cert,
-            dc=self.datacenter,
-            connections_timeout=self.timeout,
-        )
+        # every option is resolved above (resolve_connection read the consul CLI's variables); py-consul
+        # must not read them again: before 1.8 it refuses a CONSUL_HTTP_ADDR with a scheme
+        hidden = dict((name, os.environ.pop(name)) for name in list(os.environ) if name.startswith("CONSUL_HTTP_"))
+        try:
+            self.api = consul.Consul(
+                host=conn["host"],
+                port=conn["port"],
+                scheme=conn["scheme"],
+                verify=verify,
+                cert=cert,
+                dc=self.datacenter,
+            )
+        finally:
+            os.environ.update(hidden)
+        # every request ends after request_timeout, whichever py-consul (its own option came in 1.8)
+        adapter = _TimeoutAdapter(self.timeout)
+        self.api.http.session.mount("http://", adapter)
+        self.api.http.session.mount("https://", adapter)
         # py-consul lets CONSUL_HTTP_TOKEN override an explicit token; the option must win.
         self.api.token = conn.get("token")
 
@@ -157,11 +180,13 @@ class ConsulClient:
 
     # Agent: services and checks ---------------------------------------------------------------
 
+    # py-consul before 1.8 sends no token with agent.services() and agent.checks(): under ACLs the
+    # agent would answer an empty list
     def agent_services(self):
-        return self.call("reading the agent's services", self.api.agent.services)
+        return self._get("reading the agent's services", "/v1/agent/services") or {}
 
     def agent_checks(self):
-        return self.call("reading the agent's checks", self.api.agent.checks)
+        return self._get("reading the agent's checks", "/v1/agent/checks") or {}
 
     def agent_service(self, service_id):
         """The agent's service ``service_id``, or None."""

@@ -21,7 +21,7 @@ description:
     recent as the leader's for the catalog and health state. On a server just restarted, the moment
     it stops answering from the state it is still replaying.
   - While the agent does not answer (it is starting), the module keeps polling.
-  - The role M(discovery.consul_dns.consul) restarts servers one at a time with it.
+  - The role P(discovery.consul_dns.consul#role) restarts servers one at a time with it.
 extends_documentation_fragment:
   - discovery.consul_dns.connection
 attributes:

@@ -24,11 +24,11 @@ description:
     name (after its checks pass). Cached answers count, which is the point, since a client may only be sent
     elsewhere once no resolver hands out the address.
   - Registering the service again (M(discovery.consul_dns.consul_service), the role
-    M(discovery.consul_dns.consul)) ends its maintenance, as Consul drops the maintenance check with the old
+    P(discovery.consul_dns.consul#role)) ends its maintenance, as Consul drops the maintenance check with the old
     registration. Deploy tasks that register the service should put it into maintenance again, or run
     before this module takes it out.
   - Service maintenance needs C(service:write) on the service, node maintenance C(node:write) on the
-    node (the host's own token of the role M(discovery.consul_dns.consul) has both).
+    node (the host's own token of the role P(discovery.consul_dns.consul#role) has both).
 extends_documentation_fragment:
   - discovery.consul_dns.connection
   - discovery.consul_dns.attributes

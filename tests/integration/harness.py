@@ -214,7 +214,7 @@ def run_module(module, args, check=False, diff=False, env=None, extra_vars=None)
         handle.flush()
         proc = subprocess.run(
             cmd + ["-e", "@" + handle.name], capture_output=True, text=True, check=False,
-            env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", **(env or {}))),
+            env=ansible_env(dict(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", **(env or {}))),
         )
     try:
         # the json callback's document starts at a line of its own; verbose runs print lines before it

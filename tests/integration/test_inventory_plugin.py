@@ -4,6 +4,7 @@ ansible-inventory and ansible as an operator runs them."""
 import json
 import os
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -104,7 +105,7 @@ def test_keyed_groups_compose_and_the_graph(tmp_path, catalog):
     found = listed(tmp_path, catalog, **options)
     assert members(found, "rack_r1") == ["inv-a"] and members(found, "rack_none") == ["inv-c"]
     assert members(found, "healthy_web") == ["inv-a"]
-    assert found["_meta"]["hostvars"]["inv-a"]["web_port"] == 8000
+    assert int(found["_meta"]["hostvars"]["inv-a"]["web_port"]) == 8000   # a string before ansible-core 2.19
     rc, graph, _err = inventory(tmp_path, catalog, "--graph", **options)
     assert rc == 0 and "@service_inv_web:" in graph and "--inv-a" in graph
 
@@ -118,9 +119,9 @@ def test_values_from_consul_are_never_templated(tmp_path, catalog):
     assert "lookup('ansible.builtin.pipe', 'echo INJECTED')" in proc.stdout and "\"INJECTED\"" not in proc.stdout
 
 
-def test_the_cache_answers_until_flushed(tmp_path, catalog):
+def test_the_cache_answers_until_it_expires(tmp_path, catalog):
     options = dict(services=["inv-cached"], cache=True, cache_plugin="ansible.builtin.jsonfile",
-                   cache_connection=str(tmp_path / "cache"), cache_timeout=600)
+                   cache_connection=str(tmp_path / "cache"), cache_timeout=3)
     catalog.api("PUT", "/v1/catalog/register", json=dict(Node="inv-cached", Address="127.0.0.65",
                                                          Service=dict(ID="inv-cached", Service="inv-cached")))
     try:
@@ -128,8 +129,8 @@ def test_the_cache_answers_until_flushed(tmp_path, catalog):
     finally:
         catalog.api("PUT", "/v1/catalog/deregister", json=dict(Node="inv-cached"))
     assert members(listed(tmp_path, catalog, **options), "service_inv_cached") == ["inv-cached"]   # from the cache
-    rc, out, err = inventory(tmp_path, catalog, "--list", "--flush-cache", **options)
-    assert rc == 0 and "inv-cached" not in out, err
+    time.sleep(3.5)
+    assert members(listed(tmp_path, catalog, **options), "service_inv_cached") == []
 
 
 def test_unreachable_agent_is_named(tmp_path, catalog):

@@ -41,7 +41,9 @@ def lookup(agent, terms, **options):
     )
     if result.get("failed"):
         raise LookupFailed(result["msg"])
-    return result["msg"], result.get("warnings", [])
+    # ansible-core 2.19 returns a lookup's warnings with the task result, older ones print them
+    printed = [" ".join(result.stderr.split())] if "[WARNING]" in result.stderr else []
+    return result["msg"], result.get("warnings", []) + printed
 
 
 class LookupFailed(Exception):

@@ -6,9 +6,8 @@ def node(name, address="10.0.0.1", meta=None):
 
 
 def entry(node_name, service, tags=(), statuses=("passing",), address=""):
-    return dict(Node=dict(Node=node_name), Service=dict(ID=service + "1", Service=service, Address=address, Port=80,
-                                                       Tags=list(tags), Meta={}),
-                Checks=[dict(Status=status) for status in statuses])
+    instance = dict(ID=service + "1", Service=service, Address=address, Port=80, Tags=list(tags), Meta={})
+    return dict(Node=dict(Node=node_name), Service=instance, Checks=[dict(Status=status) for status in statuses])
 
 
 CATALOG = dict(

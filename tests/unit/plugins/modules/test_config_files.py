@@ -1,4 +1,8 @@
 """config_files on a real temporary folder (as the user running the tests: owner and group left out)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import os
 import stat

@@ -1,3 +1,6 @@
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 from fake_clock import FakeClock
 
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance import (
