@@ -265,3 +265,28 @@ def https_status(method, url, token):
             return answer.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def test_a_play_targets_the_hosts_of_a_healthy_service_from_the_catalog(lab, tmp_path):
+    """The inventory plugin beside the lab's inventory (which keeps its podman connection): a play
+    with hosts service_web runs on the web hosts whose instance passes, web2 left out while down."""
+    source = tmp_path / "consul.yml"
+    source.write_text(json.dumps(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https",
+                                      token=controller_token(), passing_only=True, services=["web"], **CONTROLLER_TLS)))
+    playbook = tmp_path / "on-service-web.yml"
+    playbook.write_text(json.dumps([dict(name="On the healthy web backends", hosts="service_web", gather_facts=False,
+                                         tasks=[dict(name="Ping", **{"ansible.builtin.ping": {}})])]))
+
+    def hosts_played():
+        proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", str(source), "-i", os.path.join(LAB, "inventory.yml"),
+                               str(playbook)], capture_output=True, text=True, check=False, env=lab_env(), cwd=LAB)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        return sorted(line.split(":")[0].strip() for line in proc.stdout.split("PLAY RECAP")[1].splitlines() if "ok=" in line)
+
+    assert hosts_played() == ["web1", "web2", "web3"]
+    on("web2", "systemctl", "stop", "web-backend")
+    try:
+        assert wait_until(lambda: hosts_played() == ["web1", "web3"], timeout=30) is not None
+    finally:
+        on("web2", "systemctl", "start", "web-backend")
+    assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=30) is not None
