@@ -8,6 +8,9 @@ import pytest
 
 from harness import REPO
 
+# like test_compat.py: its CPU-bound tools never run beside the lab's tests
+pytestmark = pytest.mark.xdist_group("podman")
+
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
 
