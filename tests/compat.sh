@@ -11,9 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 . "$here/env.sh"
 OLDEST=${OLDEST_VENV:-$CONSUL_DNS_CACHE/venv-oldest}
-# ansible-core alone lacks the json callback the tests read results with (ansible.posix): the
-# collections of the test virtualenv's ansible package
-export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$(echo "$VENV"/lib/python3*/site-packages)"
+export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$CONSUL_DNS_BUNDLED_COLLECTIONS"
 echo "oldest: $("$OLDEST/bin/ansible" --version | head -n1), $("$OLDEST/bin/pip" list 2>/dev/null | grep -iE '^(py-consul|dnspython) ' | tr -s ' ' | paste -sd, -)"
 cd "$repo"
 case ${1:-} in

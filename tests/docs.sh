@@ -11,8 +11,7 @@ repo=$(dirname "$here")
 . "$here/env.sh"
 TOOLS=${TOOLS_VENV:-$CONSUL_DNS_CACHE/venv-tools}
 out=$(mkdir -p "${1:-$repo/tests/output/docs}" && cd "${1:-$repo/tests/output/docs}" && pwd)
-# community.crypto and the others the roles name come with the test virtualenv's ansible package
-export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$(echo "$VENV"/lib/python3*/site-packages)"
+export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$CONSUL_DNS_BUNDLED_COLLECTIONS"
 export PATH="$TOOLS/bin:$PATH"
 
 site=$(mktemp -d)

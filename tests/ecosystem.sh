@@ -13,9 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 . "$here/env.sh"
 TOOLS=${TOOLS_VENV:-$CONSUL_DNS_CACHE/venv-tools}
-# the collections the roles and the lab name (community.crypto, community.general) come with the
-# test virtualenv's ansible package
-export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$(echo "$VENV"/lib/python3*/site-packages)"
+export ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$CONSUL_DNS_BUNDLED_COLLECTIONS"
 export PATH="$TOOLS/bin:$PATH"
 cd "$repo"
 

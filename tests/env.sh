@@ -11,4 +11,7 @@ _consul_dns_key=$(printf %s "$_consul_dns_repo" | md5sum | cut -c1-12)
 export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/collections/$_consul_dns_key}
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery"
 ln -sfn "$_consul_dns_repo" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery/consul_dns"
+# the collections the test virtualenv's ansible package brings (community.crypto, community.general,
+# ansible.posix): the scripts run with ansible-core alone (ecosystem tools, oldest versions) add them
+export CONSUL_DNS_BUNDLED_COLLECTIONS=$(echo "$VENV"/lib/python3*/site-packages)
 export PATH=$VENV/bin:$PATH
