@@ -99,7 +99,11 @@ options:
     description: Time to live of a TTL check, which the service keeps passing through the agent's API.
     type: str
   alias_service:
-    description: Service whose health this alias check mirrors.
+    description:
+      - Service whose health this alias check mirrors.
+      - On Consul 1.8 a new alias check of a service on the same agent can miss its first update
+        when the agent is busy, and then stays V(critical) with no output until Consul's own
+        refresh, at most a minute later (measured on 1.8.7); nothing the module can shorten.
     type: str
   alias_node:
     description: Node whose health (and O(alias_service)'s on it) this alias check mirrors.

@@ -24,7 +24,7 @@ def check_cases(listener, agent):
                            "backend down"),
         "ttl": (dict(ttl="30s", status="passing"), "passing", ""),
         # a service without checks is healthy, and so is its alias (on an agent of its own: an alias
-        # also mirrors the node's checks, and the shared agent carries other tests' critical ones)
+        # also mirrors the node's checks, and the shared agent carries other tests' critical ones),
         # bound to another service: a node-level alias would mirror the node's checks, itself included
         "alias": (dict(alias_service="it-alias-target", service_id="it-alias-owner"), "passing", "No checks found"),
         "docker": (dict(docker_container_id="no-such-container", args=["true"], shell="/bin/sh", interval="5s"),
@@ -34,6 +34,9 @@ def check_cases(listener, agent):
 
 CASES = ["tcp", "tcp-closed", "http", "http-closed", "grpc", "script", "script-failing", "ttl", "alias", "docker"]
 TYPES = {"tcp-closed": "tcp", "http-closed": "http", "script-failing": "script"}
+# Consul 1.8.7 on a busy machine loses a new local alias check's first update now and then (1 in
+# ~250 registrations under load here, once in CI); its own refresh sets it within a minute
+FIRST_RESULT_WITHIN = {"alias": 65}
 
 
 def agent_check(agent, check_id):
@@ -62,7 +65,7 @@ def test_check_lifecycle(request, listener, case):
     assert registered["Type"] == TYPES.get(case, case)
     assert registered["Notes"].startswith("owned by the tests\n[consul_dns:check:")
     wait_for(lambda: agent_check(agent, check_id)["Status"] == health and output in agent_check(agent, check_id)["Output"],
-             what="%s to be %s, its output saying %r" % (case, health, output))
+             timeout=FIRST_RESULT_WITHIN.get(case, 15), what="%s to be %s, its output saying %r" % (case, health, output))
 
     # the same definition again, with durations written differently where there are any
     again = dict(args)
