@@ -9,8 +9,10 @@ export VENV=${VENV:-$CONSUL_DNS_CACHE/venv}
 _consul_dns_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _consul_dns_key=$(printf %s "$_consul_dns_repo" | md5sum | cut -c1-12)
 export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/collections/$_consul_dns_key}
-mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery"
-ln -sfn "$_consul_dns_repo" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/discovery/consul_dns"
+# the link goes in the first entry: a script sourced from another may find entries added after it
+_consul_dns_collections=${ANSIBLE_COLLECTIONS_PATH%%:*}
+mkdir -p "$_consul_dns_collections/ansible_collections/discovery"
+ln -sfn "$_consul_dns_repo" "$_consul_dns_collections/ansible_collections/discovery/consul_dns"
 # the collections the test virtualenv's ansible package brings (community.crypto, community.general,
 # ansible.posix): the scripts run with ansible-core alone (ecosystem tools, oldest versions) add them
 export CONSUL_DNS_BUNDLED_COLLECTIONS=$(echo "$VENV"/lib/python3*/site-packages)
