@@ -112,7 +112,7 @@ def test_restarting_the_forwarders_agent_never_publishes_an_empty_or_partial_ali
         for _restart in range(10):
             on("dns1", "systemctl", "restart", "consul")
             time.sleep(1.5)
-    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.counts
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, (stream.counts, stream.odd)
 
 
 @pytest.mark.parametrize("name", ["web.service.zhangeamon.com", "webc.query.zhangeamon.com"],

@@ -101,7 +101,7 @@ def test_secure_defaults_as_the_hosts_have_them(lab):
 def stopping_servfails(stream, stopped):
     """The SERVFAILs a stream may have seen from servers being stopped: at most one per server."""
     servfails = stream.counts.get("SERVFAIL", 0)
-    assert servfails <= stopped, stream.counts
+    assert servfails <= stopped, (stream.counts, stream.odd)
     return servfails
 
 
@@ -350,7 +350,7 @@ def test_a_config_change_restarts_servers_one_at_a_time_keeping_quorum_and_answe
         for action in ("drained", "restored"):
             assert len(re.findall(r'"stdout": "%s %s"' % (action, re.escape(address)), proc.stdout)) == 2, (action, address)
     assert min(running) >= 2
-    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.counts
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, (stream.counts, stream.odd)
 
 
 def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):

@@ -151,29 +151,36 @@ class QueryStream(EveryInterval):
 
     TIMEOUT = 2
 
-    def __init__(self, name, expected=ALL, server=FORWARDER):
+    def __init__(self, name, expected=ALL, server=FORWARDER, port=53):
         super().__init__()
-        self.name, self.expected, self.server = name, sorted(expected), server
+        self.name, self.expected, self.server, self.port = name, sorted(expected), server, port
+        self.odd = []   # (seconds into the block, kind, addresses) of every answer but a full one
 
     def __str__(self):
-        return "the queries for %s" % self.name
+        return "the queries for %s at %s:%d" % (self.name, self.server, self.port)
 
     def once(self):
         try:
-            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=self.TIMEOUT)
+            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, port=self.port,
+                                  timeout=self.TIMEOUT)
         except dns.exception.Timeout:
-            self.counts["timeout"] += 1
+            self._count("timeout")
             return
         addresses = sorted(a_records(reply))
         if reply.rcode() != dns.rcode.NOERROR:
-            self.counts[dns.rcode.to_text(reply.rcode())] += 1
+            self._count(dns.rcode.to_text(reply.rcode()), addresses)
         elif addresses == self.expected:
             self.counts["full"] += 1
         else:
-            self.counts["partial" if addresses else "empty"] += 1
+            self._count("partial" if addresses else "empty", addresses)
+
+    def _count(self, kind, addresses=()):
+        self.counts[kind] += 1
+        self.odd.append((round(time.monotonic() - self._started, 2), kind, addresses))
 
     def report(self):
-        return "%s (at least %d expected)" % (super().report(), self.minimum())
+        odd = "; not full: %s" % self.odd[:10] if self.odd else ""
+        return "%s (at least %d expected)%s" % (super().report(), self.minimum(), odd)
 
     def minimum(self):
         """The fewest answers a sound stream gives in its duration: half of one per interval (a
