@@ -343,7 +343,9 @@ def test_a_config_change_restarts_servers_one_at_a_time_keeping_quorum_and_answe
     """Each server is taken out of both forwarders while it restarts and put back once it has
     caught up with the leader, so no answer comes from state it is still replaying."""
     proc, stream, running = rolling_change
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    # -vvv output is long: the failed tasks' own output first, then the recap
+    failed = [task[:1500] for task in proc.stdout.split("\nTASK [") if re.search(r"^(fatal|failed): \[", task, re.M)]
+    assert proc.returncode == 0, "\n---\n".join(failed + [proc.stdout[-1500:]])
     print("servers running during the change: min %d of 3 over %d samples; answers %s"
           % (min(running), len(running), dict(stream.counts)))
     for address in SERVERS.values():
