@@ -140,6 +140,10 @@ class EveryInterval:
     def report(self):
         return "%s in %.1f s" % (dict(self.counts), self.duration)
 
+    def elapsed(self):
+        """Seconds since the block began, for the record of what went wrong when."""
+        return round(time.monotonic() - self._started, 2)
+
     @property
     def total(self):
         return sum(self.counts.values())
@@ -151,18 +155,17 @@ class QueryStream(EveryInterval):
 
     TIMEOUT = 2
 
-    def __init__(self, name, expected=ALL, server=FORWARDER, port=53):
+    def __init__(self, name, expected=ALL, server=FORWARDER):
         super().__init__()
-        self.name, self.expected, self.server, self.port = name, sorted(expected), server, port
+        self.name, self.expected, self.server = name, sorted(expected), server
         self.odd = []   # (seconds into the block, kind, addresses) of every answer but a full one
 
     def __str__(self):
-        return "the queries for %s at %s:%d" % (self.name, self.server, self.port)
+        return "the queries for %s at %s" % (self.name, self.server)
 
     def once(self):
         try:
-            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, port=self.port,
-                                  timeout=self.TIMEOUT)
+            reply = dns.query.udp(dns.message.make_query(self.name, dns.rdatatype.A), self.server, timeout=self.TIMEOUT)
         except dns.exception.Timeout:
             self._count("timeout")
             return
@@ -176,7 +179,7 @@ class QueryStream(EveryInterval):
 
     def _count(self, kind, addresses=()):
         self.counts[kind] += 1
-        self.odd.append((round(time.monotonic() - self._started, 2), kind, addresses))
+        self.odd.append((self.elapsed(), kind, addresses))
 
     def report(self):
         odd = "; not full: %s" % self.odd[:10] if self.odd else ""
@@ -218,7 +221,7 @@ class ConnectingClient(EveryInterval):
             return "timeout"
 
     def _failed(self, where, what):
-        self.failures.append((round(time.monotonic() - self._started, 2), where, what))
+        self.failures.append((self.elapsed(), where, what))
 
     def once(self):
         server = self.servers[self._turn % len(self.servers)]
