@@ -62,6 +62,10 @@ notes:
   - Requires the C(py-consul) Python library (C(import consul)) where the module runs.
   - "Set these options once for every module of the collection with
     C(module_defaults: {group/discovery.consul_dns.consul: {...}})."
+  - "A request the agent could not get through to the servers (HTTP 500 C(No cluster leader), or
+    C(rpc error making call: stream closed) on a connection to a server that has restarted) is sent
+    again, up to five times over about 8 seconds. A request that creates a token or prepared query is
+    sent again only on C(No cluster leader): sent twice, it could create two."
 """
 
     # The same options for lookup plugins, which also read ansible.cfg and variables.

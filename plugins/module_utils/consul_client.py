@@ -15,6 +15,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -64,6 +65,29 @@ CONNECTION_ARGUMENT_SPEC = dict(
 
 class ConsulError(Exception):
     """A failure talking to Consul, with a message meant for the operator."""
+
+
+class _Retryable(Exception):
+    """An error status of Consul (py-consul's ConsulException), its answer in ``answer``, before the
+    client decides whether to send the request again."""
+
+    def __init__(self, answer):
+        super(_Retryable, self).__init__(answer)
+        self.answer = answer
+
+
+# What a client agent answers (HTTP 500) when a request did not get through to the servers. Right
+# after the servers restart, the agent's pooled connection to one of them is dead: Consul 1.8 tries a
+# read again itself only on "EOF", and fails it with "stream closed" (seen on the lab after a rolling
+# restart); during an election there is no leader. A request that died with its connection may have
+# reached a server: _NOT_SENT is the part that certainly did not.
+_NOT_SENT = re.compile(r"^500 .*(No cluster leader|rpc error getting client)")
+_UNDELIVERED = re.compile(
+    r"^500 .*(No cluster leader|rpc error getting client|rpc error making call: (stream closed|EOF)"
+    r"|connection reset by peer|broken pipe)"
+)
+# seconds between tries: 7.75 s in all, beyond Consul's own RPC hold timeout (7 s) and an election
+RETRY_DELAYS = (0.25, 0.5, 1, 2, 4)
 
 
 def resolve_connection(params):
@@ -152,7 +176,24 @@ class ConsulClient:
         self.api.token = conn.get("token")
 
     def call(self, what, function, *args, **kwargs):
-        """Run one py-consul call; translate every failure into a ConsulError about ``what``."""
+        """Run one py-consul call; translate every failure into a ConsulError about ``what``. A call
+        the agent could not get through to the servers (_UNDELIVERED) is tried again, for a while."""
+        return self._call(what, _UNDELIVERED, function, args, kwargs)
+
+    def _call(self, what, retried, function, args, kwargs):
+        delays = list(RETRY_DELAYS)
+        while True:
+            try:
+                return self._translated(what, function, args, kwargs)
+            except _Retryable as exc:
+                if delays and retried.search(exc.answer):
+                    time.sleep(delays.pop(0))
+                    continue
+                tries = len(RETRY_DELAYS) - len(delays) + 1
+                raise ConsulError("Consul failed %s at %s: %s%s"
+                                  % (what, self.url, exc.answer, " (%d tries)" % tries if tries > 1 else ""))
+
+    def _translated(self, what, function, args, kwargs):
         try:
             return function(*args, **kwargs)
         except ACLPermissionDenied as exc:
@@ -161,7 +202,7 @@ class ConsulClient:
         except (BadRequest, ClientError) as exc:
             raise ConsulError("Consul rejected %s at %s: %s" % (what, self.url, str(exc).strip()))
         except ConsulException as exc:
-            raise ConsulError("Consul failed %s at %s: %s" % (what, self.url, str(exc).strip()))
+            raise _Retryable(str(exc).strip())
         except requests.exceptions.SSLError as exc:
             alert = _TLS_ALERT.search(str(exc))
             if alert:   # the agent ended the handshake: it found fault with this side, not the reverse
@@ -296,7 +337,8 @@ class ConsulClient:
         return self._get("listing prepared queries", "/v1/query", self._dc_params()) or []
 
     def create_prepared_query(self, definition):
-        return self._query_write("creating prepared query %s" % definition["Name"], "POST", "/v1/query", definition)
+        return self._query_write("creating prepared query %s" % definition["Name"], "POST", "/v1/query", definition,
+                                 creating=True)
 
     def update_prepared_query(self, query_id, definition):
         return self._query_write(
@@ -319,7 +361,8 @@ class ConsulClient:
 
     def acl_write(self, kind, definition, ident=None):
         path = self._ACL_PATHS[kind][1] + ("/%s" % ident if ident else "")
-        return self._request("writing ACL %s %s" % (kind, ident or "(new)"), "PUT", path, body=definition)
+        return self._request("writing ACL %s %s" % (kind, ident or "(new)"), "PUT", path, body=definition,
+                             creating=not ident)
 
     def acl_delete(self, kind, ident):
         self._request("deleting ACL %s %s" % (kind, ident), "DELETE", "%s/%s" % (self._ACL_PATHS[kind][1], ident))
@@ -331,15 +374,17 @@ class ConsulClient:
         """GET a JSON document (None on 404) with the client's token."""
         return self._request(what, "GET", path, params)
 
-    def _query_write(self, what, method, path, definition):
+    def _query_write(self, what, method, path, definition, creating=False):
         # POST answers {"ID": ...}; PUT answers with an empty body
-        return self._request(what, method, path, self._dc_params(), body=definition)
+        return self._request(what, method, path, self._dc_params(), body=definition, creating=creating)
 
-    def _request(self, what, method, path, params=None, body=None, index=False, accept=()):
+    def _request(self, what, method, path, params=None, body=None, index=False, accept=(), creating=False):
         """The one request of the client's own, for what py-consul has no call for (or one that drops
         the token or a parameter): JSON in and out, the client's token, py-consul's error handling.
         An empty answer is None; ``index`` returns (X-Consul-Index, document); ``accept`` lists
-        error statuses whose body is the answer all the same."""
+        error statuses whose body is the answer all the same. A request ``creating`` something with
+        a new ID is tried again only when it certainly reached no server (_NOT_SENT): twice, it
+        would create two."""
         def answer(response):
             if response.code in accept:
                 return json.loads(response.body)
@@ -352,7 +397,7 @@ class ConsulClient:
         kwargs = dict(params=params or [], headers=self.api.prepare_headers())
         if body is not None:
             kwargs["data"] = json.dumps(body)
-        return self.call(what, send, answer, path, **kwargs)
+        return self._call(what, _NOT_SENT if creating else _UNDELIVERED, send, (answer, path), kwargs)
 
 
 def _node_meta_params(node_meta):

@@ -81,3 +81,71 @@ def test_a_tls_failure_says_which_side_found_fault(reason, says, not_says):
     with pytest.raises(cc.ConsulError) as raised:
         client.call("reading x", _raise, exc)
     assert says in str(raised.value) and not_says not in str(raised.value)
+
+
+class _Answers:
+    """A stand-in for a py-consul call: raises the error statuses given, then returns "done"."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise cc.ConsulException(self.errors.pop(0))
+        return "done"
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    delays = []
+    monkeypatch.setattr(cc.time, "sleep", delays.append)
+    return delays
+
+
+@pytest.mark.parametrize("answer", [
+    "500 rpc error making call: stream closed",    # what the lab's client agents said after a rolling restart
+    "500 rpc error making call: EOF",
+    "500 No cluster leader",
+    "500 rpc error making call: rpc error making call: No cluster leader",
+    "500 rpc error getting client: failed to get conn: dial tcp 10.0.0.1:8300: connect: connection refused",
+])
+def test_a_request_that_did_not_reach_the_servers_is_sent_again(slept, answer):
+    call = _Answers(answer, answer)
+    assert cc.ConsulClient({}).call("reading x", call) == "done"
+    assert call.calls == 3 and slept == list(cc.RETRY_DELAYS[:2])
+
+
+def test_tries_end_after_the_delays_naming_the_last_answer(slept):
+    call = _Answers(*["500 rpc error making call: stream closed"] * 10)
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.ConsulClient({}).call("reading x", call)
+    assert call.calls == len(cc.RETRY_DELAYS) + 1 and slept == list(cc.RETRY_DELAYS)
+    assert str(raised.value) == ("Consul failed reading x at http://127.0.0.1:8500: "
+                                 "500 rpc error making call: stream closed (6 tries)")
+
+
+@pytest.mark.parametrize("answer", ["500 ACL not found", "500 Invalid Policy: A Policy with Name x already exists",
+                                    "503 rpc error making call: stream closed"])
+def test_other_failures_are_not_sent_again(slept, answer):
+    call = _Answers(answer)
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.ConsulClient({}).call("reading x", call)
+    assert call.calls == 1 and slept == [] and str(raised.value).endswith(": " + answer)
+
+
+def _creating(client, call):
+    """acl_write of a new token through ``call`` in place of py-consul's PUT."""
+    client.api.http.put = call
+    return client.acl_write("token", {"Description": "x"})
+
+
+def test_a_creation_is_sent_again_only_when_it_certainly_reached_no_server(slept):
+    client = cc.ConsulClient({})
+    call = _Answers("500 No cluster leader")
+    assert _creating(client, call) == "done" and call.calls == 2
+    call = _Answers("500 rpc error making call: stream closed")
+    with pytest.raises(cc.ConsulError, match="stream closed$"):
+        _creating(client, call)
+    assert call.calls == 1
