@@ -15,8 +15,10 @@ description:
   - Polls the agent until a condition holds, and fails naming what was still wrong when O(timeout) runs out.
   - O(condition=leader) a leader is known.
   - O(condition=peers_healthy) every server but O(node) is healthy in Raft as the leader's autopilot
-    sees it (alive, in contact with the leader, caught up with its log), the moment a server may be
-    restarted without two servers being down at once. Needs C(operator:read) (the management token).
+    sees it (alive, in contact with the leader, caught up with its log), and the voters among them
+    are a quorum of all voters. That is the moment a server may be restarted without two servers
+    being down at once, or a quorum lost to a server that came back and is not a voter again yet.
+    Needs C(operator:read) (the management token).
   - O(condition=caught_up) the agent's own answers (stale reads, served by its server state) are as
     recent as the leader's for the catalog and health state. On a server just restarted, the moment
     it stops answering from the state it is still replaying.
@@ -114,13 +116,22 @@ def leader_known(client, node):
 
 
 def peers_healthy(client, node):
-    servers = [dict(name=server.get("Name"), healthy=bool(server.get("Healthy")))
+    servers = [dict(name=server.get("Name"), healthy=bool(server.get("Healthy")), voter=bool(server.get("Voter")))
                for server in (client.autopilot_health() or {}).get("Servers") or []]
     unhealthy = [server["name"] for server in servers if server["name"] != node and not server["healthy"]]
     if not servers:
         return False, "autopilot reports no servers (no leader yet?)", dict(servers=servers)
     if unhealthy:
         return False, "not healthy in Raft: %s" % ", ".join(sorted(unhealthy)), dict(servers=servers)
+    # A server that was down long enough is pruned and comes back a non-voter, promoted only once
+    # stable: healthy, but no part of the quorum yet.
+    voters = [server for server in servers if server["voter"]]
+    remaining = [server for server in voters if server["name"] != node]
+    quorum = len(voters) // 2 + 1
+    if len(remaining) < quorum:
+        return False, "without %s, %d of %d voters would be left, fewer than a quorum; not voters (yet): %s" % (
+            node, len(remaining), len(voters), ", ".join(sorted(s["name"] for s in servers if not s["voter"])) or "none"
+        ), dict(servers=servers)
     return True, "", dict(servers=servers)
 
 

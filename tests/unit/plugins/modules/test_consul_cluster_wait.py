@@ -32,8 +32,9 @@ class FakeCluster(object):
         return own if stale else leader
 
 
-def servers(**healthy):
-    return {"Servers": [{"Name": name, "Healthy": state} for name, state in sorted(healthy.items())]}
+def servers(voters=None, **healthy):
+    return {"Servers": [{"Name": name, "Healthy": state, "Voter": name in (voters or healthy)}
+                        for name, state in sorted(healthy.items())]}
 
 
 def test_peers_healthy_ignores_the_server_about_to_restart_and_waits_for_the_others():
@@ -41,7 +42,7 @@ def test_peers_healthy_ignores_the_server_about_to_restart_and_waits_for_the_oth
     cluster = FakeCluster(health=[servers(node1=False, node2=False, node3=True), servers(node1=False, node2=True, node3=True)])
     held, waited, why_not, details = wait_for("peers_healthy", cluster, "node1", 10, 0.5, clock, clock.sleep)
     assert held and waited == 0.5
-    assert details["servers"][1] == {"name": "node2", "healthy": True}
+    assert details["servers"][1] == {"name": "node2", "healthy": True, "voter": True}
 
 
 def test_peers_healthy_times_out_naming_the_unhealthy_server():
@@ -49,6 +50,30 @@ def test_peers_healthy_times_out_naming_the_unhealthy_server():
     cluster = FakeCluster(health=[servers(node1=True, node2=False, node3=True)])
     held, waited, why_not, details = wait_for("peers_healthy", cluster, "node1", 3, 0.5, clock, clock.sleep)
     assert not held and waited == 3 and why_not == "not healthy in Raft: node2"
+
+
+def test_peers_healthy_waits_until_a_returned_server_is_a_voter_again():
+    """node1 was down long enough to be pruned: back, healthy, but a non-voter until autopilot
+    promotes it. Restarting node2 then would leave node3 alone of two voters."""
+    clock = FakeClock()
+    cluster = FakeCluster(health=[servers(voters=["node2", "node3"], node1=True, node2=True, node3=True)] * 4
+                          + [servers(node1=True, node2=True, node3=True)])
+    held, waited, why_not, details = wait_for("peers_healthy", cluster, "node2", 10, 0.5, clock, clock.sleep)
+    assert held and waited == 2
+
+
+def test_peers_healthy_times_out_naming_the_servers_that_are_not_voters():
+    clock = FakeClock()
+    cluster = FakeCluster(health=[servers(voters=["node2", "node3"], node1=True, node2=True, node3=True)])
+    held, waited, why_not, details = wait_for("peers_healthy", cluster, "node2", 3, 0.5, clock, clock.sleep)
+    assert not held and why_not == "without node2, 1 of 2 voters would be left, fewer than a quorum; not voters (yet): node1"
+
+
+def test_a_broken_server_can_be_restarted_when_the_others_are_a_quorum():
+    clock = FakeClock()
+    cluster = FakeCluster(health=[servers(node1=False, node2=True, node3=True)])
+    held, waited, why_not, details = wait_for("peers_healthy", cluster, "node1", 3, 0.5, clock, clock.sleep)
+    assert held and waited == 0
 
 
 def test_an_agent_that_does_not_answer_yet_is_polled_again():
