@@ -32,6 +32,15 @@ options:
     description:
       - ACL token sent as C(X-Consul-Token). Falls back to E(CONSUL_HTTP_TOKEN). Never logged.
     type: str
+  token_file:
+    description:
+      - A file holding the ACL token, read where the module or plugin runs, used when no O(token) is
+        given (O(token) and E(CONSUL_HTTP_TOKEN) win). Falls back to E(CONSUL_HTTP_TOKEN_FILE), as with the consul CLI.
+      - With it the token never travels as a module argument, so it is in no temporary file of the
+        module on the host either. The role P(discovery.consul_dns.consul#role) keeps each host's own
+        token in such a file (C(consul_agent.token_file)).
+      - A file that cannot be read, or is empty, is an error naming it.
+    type: path
   validate_certs:
     description:
       - Whether to verify the agent's TLS certificate. Defaults to E(CONSUL_HTTP_SSL_VERIFY) when set,
@@ -86,6 +95,9 @@ options:
   token:
     env: [{name: CONSUL_HTTP_TOKEN}]
     vars: [{name: consul_dns_token}]
+  token_file:
+    env: [{name: CONSUL_HTTP_TOKEN_FILE}]
+    vars: [{name: consul_dns_token_file}]
   validate_certs:
     env: [{name: CONSUL_HTTP_SSL_VERIFY}]
     ini: [{section: consul_dns, key: validate_certs}]

@@ -53,6 +53,8 @@ CONNECTION_ARGUMENT_SPEC = dict(
     port=dict(type="int"),
     scheme=dict(type="str", choices=["http", "https"]),
     token=dict(type="str", no_log=True, fallback=(env_fallback, ["CONSUL_HTTP_TOKEN"])),
+    # a file on the host the module runs on: the token itself never travels as an argument
+    token_file=dict(type="path", fallback=(env_fallback, ["CONSUL_HTTP_TOKEN_FILE"])),
     validate_certs=dict(type="bool"),
     ca_path=dict(type="path", fallback=(env_fallback, ["CONSUL_CACERT"])),
     client_cert=dict(type="path", fallback=(env_fallback, ["CONSUL_CLIENT_CERT"])),
@@ -121,7 +123,21 @@ def resolve_connection(params):
         resolved["request_timeout"] = CONNECTION_ARGUMENT_SPEC["request_timeout"]["default"]
     if bool(resolved.get("client_key")) and not resolved.get("client_cert"):
         raise ConsulError("client_key is set but client_cert is not: both are needed for a client certificate")
+    if not resolved.get("token") and resolved.get("token_file"):
+        resolved["token"] = read_token_file(resolved["token_file"])
     return resolved
+
+
+def read_token_file(path):
+    """The token in a file (the consul CLI's CONSUL_HTTP_TOKEN_FILE), surrounding whitespace removed."""
+    try:
+        with open(path, "r") as token_file:
+            token = token_file.read().strip()
+    except (IOError, OSError) as exc:
+        raise ConsulError("token_file %s cannot be read: %s" % (path, exc.strerror or exc))
+    if not token:
+        raise ConsulError("token_file %s is empty" % path)
+    return token
 
 
 if HAS_CONSUL:
@@ -197,7 +213,8 @@ class ConsulClient:
         try:
             return function(*args, **kwargs)
         except ACLPermissionDenied as exc:
-            hint = "the token lacks the permission" if self.has_token else "no token was given (option token or CONSUL_HTTP_TOKEN)"
+            hint = ("the token lacks the permission" if self.has_token
+                    else "no token was given (option token or token_file, or CONSUL_HTTP_TOKEN)")
             raise ConsulError("Consul denied %s at %s (HTTP 403, ACL): %s. %s" % (what, self.url, hint, str(exc).strip()))
         except (BadRequest, ClientError) as exc:
             raise ConsulError("Consul rejected %s at %s: %s" % (what, self.url, str(exc).strip()))

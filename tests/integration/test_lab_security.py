@@ -17,8 +17,8 @@ import urllib.request
 import pytest
 
 from harness import ansible_env, run_module
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, LAB, SERVERS, VENV_BIN, ask, lab_env, management_token, on,
-                    wait_until)
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
+                    lab_env, management_token, on, wait_until)
 from test_lab_faults import cluster_whole, leader_host, listening
 
 pytestmark = [
@@ -303,3 +303,42 @@ def test_a_play_targets_the_hosts_of_a_healthy_service_from_the_catalog(lab, tmp
     finally:
         on("web2", "systemctl", "start", "web-backend")
     assert wait_until(lambda: ask("web.service.zhangeamon.com")[1] == ALL, timeout=30) is not None
+
+
+# where Ansible leaves a module's files, its arguments among them, with ANSIBLE_KEEP_REMOTE_FILES
+KEPT_FILES = "/root/.ansible/tmp"
+
+
+def test_no_client_or_forwarder_ever_receives_the_management_token(lab):
+    """Root on a client or forwarder keeps every file Ansible sends it: a converge of the agents and
+    forwarders, a rolling restart of a client and a forwarder (run with neither server in the play,
+    so the ACL work finds a server itself) and a rolling deploy over web1-3 leave no file on those
+    hosts holding the management token. The same files hold each host's own token (its services'
+    registration) and a web host's service id: they are the files the modules' arguments are in."""
+    hosts = sorted(BACKENDS) + sorted(FORWARDERS)
+    kept = dict(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
+    for host in hosts:
+        on(host, "rm", "-rf", KEPT_FILES)
+    try:
+        runs = [converge("--tags", "consul,dnsmasq", **kept)]
+        # a setting of every agent changed and back: web1 and dns1 restart twice, one at a time
+        for setting in ("true", "false"):
+            runs.append(converge("--tags", "consul", "--limit", "web1,dns1",
+                                 "-e", "consul_enable_local_script_checks=" + setting, **kept))
+        assert "restart.yml for web1" in runs[1].stdout and "restart.yml for dns1" in runs[1].stdout, runs[1].stdout[-3000:]
+        runs.append(converge("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=%s/deploy-web.yml" % LAB,
+                             playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rolling_deploy.yml"), **kept))
+        for proc in runs:
+            assert proc.returncode == 0, proc.stdout[-4000:]
+        secret = management_token()
+        for host in hosts:
+            def holding(text):
+                return on(host, "grep", "-rlF", "--", text, KEPT_FILES, check=False).stdout.split()
+            assert holding(host_token(host)), "%s: no kept file holds the host's own token: nothing was kept" % host
+            if host in BACKENDS:
+                assert holding("web0" + host[-1]), host
+            assert holding(secret) == [], "%s holds the management token" % host
+    finally:
+        for host in hosts:
+            on(host, "rm", "-rf", KEPT_FILES, check=False)
+    assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=30) is not None

@@ -55,6 +55,24 @@ def test_explicit_token_wins_over_environment(monkeypatch):
     assert cc.ConsulClient({"token": "explicit"}).api.token == "explicit"
 
 
+def test_a_token_file_is_read_where_the_client_runs_and_an_explicit_token_wins(tmp_path, monkeypatch):
+    token_file = tmp_path / "agent.token"
+    token_file.write_text("  from-file\n")
+    assert cc.resolve_connection({"token_file": str(token_file)})["token"] == "from-file"
+    assert cc.resolve_connection({"token_file": str(token_file), "token": "explicit"})["token"] == "explicit"
+    monkeypatch.delenv("CONSUL_HTTP_TOKEN", raising=False)
+    assert cc.ConsulClient({"token_file": str(token_file)}).api.token == "from-file"
+
+
+@pytest.mark.parametrize("content,message", [(None, "cannot be read"), ("\n", "is empty")])
+def test_a_token_file_that_gives_no_token_is_named(tmp_path, content, message):
+    token_file = tmp_path / "agent.token"
+    if content is not None:
+        token_file.write_text(content)
+    with pytest.raises(cc.ConsulError, match="token_file %s %s" % (token_file, message)):
+        cc.resolve_connection({"token_file": str(token_file)})
+
+
 def test_root_cause_of_a_connection_error():
     """A real refused connection (loopback, a port nothing listens on): the socket's own words."""
     with pytest.raises(cc.requests.exceptions.ConnectionError) as refused:
