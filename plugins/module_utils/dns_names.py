@@ -22,9 +22,9 @@ from ansible.module_utils.six import string_types, text_type
 # matches before a final line break, and 'web\n' would pass.
 _LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
-# The address parser below is copied verbatim into roles/dnsmasq/files/consul-dns-alias-watch.py,
-# which runs on the forwarders without the collection; tests/unit/roles/test_alias_watch.py fails
-# when the two differ. Change both or neither.
+# parse_ip_address and its three patterns are copied verbatim into
+# roles/dnsmasq/files/consul-dns-alias-watch.py, which runs on the forwarders without the collection;
+# tests/unit/roles/test_alias_watch.py fails when the two differ. Change both or neither.
 #
 # ipaddress alone is not a gate: it takes IPv6 zone IDs holding anything ('fe80::1%x\n6.6.6.6 www'),
 # and Pythons before 3.9.5 take IPv4 octets with leading zeros, which other parsers read as octal.
