@@ -158,8 +158,8 @@ def catalog_hosts(catalog, services=(), tags=(), passing_only=False):
             address = parse_host(instance["Address"]) if instance.get("Address") else hosts[node]["ansible_host"]
             if address is None:
                 display.warning("consul inventory: left out instance %r of service %r on node %r: its address must be "
-                                "an IP address or a DNS name (address %r)" % (instance.get("ID"), service, node,
-                                                                               instance["Address"]))
+                                "an IP address or a DNS name (address %r)"
+                                % (instance.get("ID"), service, node, instance["Address"]))
                 continue
             hosts[node]["consul_services"].setdefault(service, []).append(dict(
                 id=instance.get("ID"), address=address,

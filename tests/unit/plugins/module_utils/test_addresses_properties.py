@@ -127,8 +127,8 @@ def test_names_never_end_in_a_line_break(value):
 
 
 @FAST
-@given(st.one_of(ANYTHING, st.tuples(VALID, st.sampled_from(["#", "#53", "#053", "#65536", "#5353\n", u"#\u0665\u0663"]),
-                                    ).map("".join)))
+@given(st.one_of(ANYTHING, st.tuples(
+    VALID, st.sampled_from(["#", "#53", "#053", "#65536", "#5353\n", u"#\u0665\u0663"])).map("".join)))
 def test_dns_servers_networks_and_hosts_come_out_safe(value):
     for parse in (dns_names.parse_dns_server, dns_names.parse_ip_network,
                   lambda v: dns_names.parse_ip_network(v, strict=False)):

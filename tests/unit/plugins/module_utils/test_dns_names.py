@@ -98,7 +98,8 @@ def test_dns_servers(good):
     assert dns_names.is_dns_server(good)
 
 
-@pytest.mark.parametrize("bad", HOSTILE + ["10.0.0.2#", "10.0.0.2#0", "10.0.0.2#65536", "10.0.0.2#053", "10.0.0.2#53\n"] + NOT_QUITE_ADDRESSES + [u"10.0.0.2#\u0665\u0663", "10.0.0.2#+53", "10.0.0.2# 53"])
+@pytest.mark.parametrize("bad", HOSTILE + ["10.0.0.2#", "10.0.0.2#0", "10.0.0.2#65536", "10.0.0.2#053", "10.0.0.2#53\n"]
+                         + NOT_QUITE_ADDRESSES + [u"10.0.0.2#\u0665\u0663", "10.0.0.2#+53", "10.0.0.2# 53"])
 def test_dns_servers_refused(bad):
     assert not dns_names.is_dns_server(bad)
 
