@@ -66,7 +66,7 @@ def run_lookup(monkeypatch, entries, **options):
     values.update(options)
     lookup = cb.LookupModule()
     lookup.set_options = lambda var_options=None, direct=None: None
-    lookup.get_option = lambda name: values.get(name)
+    lookup.get_option = values.get
     return lookup.run(["web"], {})
 
 
