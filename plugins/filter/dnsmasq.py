@@ -10,7 +10,8 @@ __metaclass__ = type
 import ipaddress
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import text_type
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import parse_ip_network
 
 
 def alias_targets(aliases, domain):
@@ -31,10 +32,10 @@ def aliases_of(aliases, service, tags=None):
 
 def reverse_zone(cidr):
     """``10.1.88.0/24`` -> ``88.1.10.in-addr.arpa``: the zone of an IPv4 network on an octet boundary."""
-    try:
-        network = ipaddress.ip_network(text_type(cidr), strict=False)
-    except ValueError as error:
-        raise AnsibleFilterError("reverse_zone: %s" % error)
+    canonical = parse_ip_network(cidr, strict=False)
+    if canonical is None:
+        raise AnsibleFilterError("reverse_zone: %r is not a network in CIDR form" % (cidr,))
+    network = ipaddress.ip_network(canonical)
     if network.version != 4 or network.prefixlen not in (8, 16, 24):
         raise AnsibleFilterError("reverse_zone: %s is not an IPv4 network ending in /8, /16 or /24" % cidr)
     labels = network.network_address.reverse_pointer.split(".")

@@ -15,6 +15,8 @@ description:
     C(127.0.0.0/8) and C(::1/128), in CIDR form."
   - What dnsmasq's C(local-service) option allows, as a list; the dnsmasq role's default for
     C(dnsmasq_allowed_networks).
+  - Fails naming the interface when an address or netmask in the facts is not strict IP address
+    text (an IPv6 zone ID, IPv4 octets with leading zeros, anything around it).
 options:
   _input:
     description: A host's gathered facts (C(ansible_facts)), at least the C(network) subset.
@@ -43,15 +45,30 @@ import ipaddress
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import text_type
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import parse_ip_address, parse_ip_network
+
+
+def _strict(value, what):
+    """The canonical address text of a fact, or ValueError: the networks become dnsmasq's allowed
+    clients, and ipaddress reads more into near addresses (zone IDs, leading zeros) than they say."""
+    address = parse_ip_address(value)
+    if address is None:
+        raise ValueError("%s %r is not an IP address" % (what, value))
+    return address
+
 
 def _interface_networks(interface):
     ipv4 = [interface.get("ipv4")] + list(interface.get("ipv4_secondaries") or [])
     for entry in ipv4:
         if entry and entry.get("address") and entry.get("netmask"):
-            yield ipaddress.ip_interface(u"%s/%s" % (entry["address"], entry["netmask"])).network
+            yield ipaddress.ip_interface(u"%s/%s" % (_strict(entry["address"], "address"),
+                                                     _strict(entry["netmask"], "netmask"))).network
     for entry in interface.get("ipv6") or []:
         if entry.get("address") and entry.get("prefix") and entry.get("scope") != "link":
-            yield ipaddress.ip_interface(u"%s/%s" % (entry["address"], entry["prefix"])).network
+            network = parse_ip_network(u"%s/%s" % (entry["address"], entry["prefix"]), strict=False)
+            if network is None:
+                raise ValueError("address %r with prefix %r is not a network" % (entry["address"], entry["prefix"]))
+            yield ipaddress.ip_network(network)
 
 
 def local_networks(facts):

@@ -20,7 +20,10 @@ description:
     checks), through the collection's client and connection options.
   - Values from Consul are untrusted; every host variable is marked unsafe (never templated), a node
     whose name is not a DNS name or whose address is neither an IP address nor a DNS name is left out
-    with a warning, and group names keep only letters, digits and underscores.
+    with a warning, and so is a service instance whose own address is neither; group names keep only
+    letters, digits and underscores.
+  - Addresses are taken only as strict IP address text (no IPv6 zone ID, no leading zeros, ASCII
+    only) and given in canonical form (C(fd00::1), not C(FD00::0001)).
   - The inventory source is a YAML file whose name ends in C(consul.yml) or C(consul.yaml).
 extends_documentation_fragment:
   - discovery.consul_dns.connection
@@ -109,7 +112,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulClient,
     ConsulError,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_name, is_ip_address
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_name, parse_host
 
 display = Display()
 
@@ -136,10 +139,10 @@ def catalog_hosts(catalog, services=(), tags=(), passing_only=False):
     filtered = bool(services or tags or passing_only)
     hosts = {}
     for node in catalog["nodes"]:
-        name, address = node.get("Node"), node.get("Address")
-        if not is_dns_name(name) or not (is_ip_address(address) or is_dns_name(address)):
+        name, address = node.get("Node"), parse_host(node.get("Address"))
+        if not is_dns_name(name) or address is None:
             display.warning("consul inventory: left out node %r: its name must be a DNS name and its address an IP "
-                            "address or a DNS name (address %r)" % (name, address))
+                            "address or a DNS name (address %r)" % (name, node.get("Address")))
             continue
         hosts[name] = dict(ansible_host=address, consul_node=name, consul_datacenter=node.get("Datacenter"),
                            consul_node_meta=node.get("Meta") or {}, consul_services={})
@@ -152,8 +155,14 @@ def catalog_hosts(catalog, services=(), tags=(), passing_only=False):
             if node not in hosts or not wanted_tags <= set(instance.get("Tags") or []) or \
                     (passing_only and health != "passing"):
                 continue
+            address = parse_host(instance["Address"]) if instance.get("Address") else hosts[node]["ansible_host"]
+            if address is None:
+                display.warning("consul inventory: left out instance %r of service %r on node %r: its address must be "
+                                "an IP address or a DNS name (address %r)"
+                                % (instance.get("ID"), service, node, instance["Address"]))
+                continue
             hosts[node]["consul_services"].setdefault(service, []).append(dict(
-                id=instance.get("ID"), address=instance.get("Address") or hosts[node]["ansible_host"],
+                id=instance.get("ID"), address=address,
                 port=instance.get("Port"), tags=instance.get("Tags") or [], meta=instance.get("Meta") or {},
                 health=health))
     if filtered:

@@ -17,9 +17,10 @@ description:
     O(via=dns) resolves SRV and A records over TCP through a resolver you name, such as a dnsmasq
     forwarder or a Consul server's DNS port (TCP because Consul cuts UDP answers to
     C(udp_answer_limit), without saying so unless C(enable_truncate) is on). Both return the same shape.
-  - Only instances whose address is an IP address are returned; any other address (a DNS name,
-    or a string crafted to inject lines into the configs built from this lookup) is dropped with
-    a warning naming the service and the instance.
+  - Only instances whose address is an IP address are returned, in its canonical form (C(fd00::1),
+    not C(FD00::0001)); any other address (a DNS name, an IPv6 address with a zone ID, an IPv4
+    address with leading zeros, or a string crafted to inject lines into the configs built from
+    this lookup) is dropped with a warning naming the service and the instance.
   - Several terms return the backends of several services, one flat list; with O(by_service=true)
     one dictionary mapping each service to its list.
 extends_documentation_fragment:
@@ -156,7 +157,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulClient,
     ConsulError,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_ip_address
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import parse_ip_address
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
 
 display = Display()
@@ -223,7 +224,8 @@ class LookupModule(LookupBase):
             name = "%s.service.%s%s." % (service, datacenter + "." if datacenter else "", options["domain"].strip("."))
             if options["tag"]:
                 name = "%s.%s" % (options["tag"][0], name)
-            return resolver.backends(name, options["domain"])
+            return [backend for backend in resolver.backends(name, options["domain"])
+                    if canonical_address(backend, service)]
         return resolve
 
     @staticmethod
@@ -248,11 +250,23 @@ class LookupModule(LookupBase):
 def has_ip_address(entry, service):
     """Whether a /v1/health/service entry's address is an IP address; warns naming it when not."""
     address = entry["Service"].get("Address") or entry["Node"].get("Address")
-    if is_ip_address(address):
+    if parse_ip_address(address) is not None:
         return True
     display.warning("consul_backends: dropped instance %r of service %r on node %r: its address %r is not an IP address"
                     % (entry["Service"].get("ID"), service, entry["Node"].get("Node"), address))
     return False
+
+
+def canonical_address(backend, service):
+    """Whether a backend from DNS has an IP address, which it then holds in canonical form; warns
+    naming it when not. The resolver asked may not be a Consul agent or forwarder at all."""
+    address = parse_ip_address(backend["address"])
+    if address is None:
+        display.warning("consul_backends: dropped an instance of service %r on node %r: its address %r is not an IP address"
+                        % (service, backend["node"], backend["address"]))
+        return False
+    backend["address"] = address
+    return True
 
 
 def backend_from_health_entry(entry):
@@ -260,7 +274,7 @@ def backend_from_health_entry(entry):
     service, node = entry["Service"], entry["Node"]
     return dict(
         node=node.get("Node"),
-        address=service.get("Address") or node.get("Address"),
+        address=parse_ip_address(service.get("Address") or node.get("Address")),
         port=service.get("Port") or None,
         tags=list(service.get("Tags") or []),
         meta=dict(service.get("Meta") or {}),

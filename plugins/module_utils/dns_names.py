@@ -18,8 +18,38 @@ import re
 from ansible.module_utils.six import string_types, text_type
 
 # RFC 1123: letters, digits and hyphens, not starting or ending with a hyphen, 1 to 63 characters.
-# What Consul's DNS interface can serve as a service name, tag or node name.
-_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# What Consul's DNS interface can serve as a service name, tag or node name. \Z, not $: $ also
+# matches before a final line break, and 'web\n' would pass.
+_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
+
+# parse_ip_address and its three patterns are copied verbatim into
+# roles/dnsmasq/files/consul-dns-alias-watch.py, which runs on the forwarders without the collection;
+# tests/unit/roles/test_alias_watch.py fails when the two differ. Change both or neither.
+#
+# ipaddress alone is not a gate: it takes IPv6 zone IDs holding anything ('fe80::1%x\n6.6.6.6 www'),
+# and Pythons before 3.9.5 take IPv4 octets with leading zeros, which other parsers read as octal.
+# So the text must first be ASCII digits, hex digits, dots and colons in one of these shapes (explicit
+# classes: \d would take Unicode digits), and no longer than the longest address text
+# ('ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255').
+_IPV4_TEXT = r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}"
+_IP_ADDRESS_TEXT_RE = re.compile(
+    r"(?:%s|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?:(?<=:)%s)?)\Z" % (_IPV4_TEXT, _IPV4_TEXT))
+_IP_ADDRESS_MAX_LENGTH = 45
+
+
+def parse_ip_address(value):
+    """The canonical text of an IPv4 or IPv6 address ('10.1.88.84', '::1'), or None for anything else."""
+    if not isinstance(value, str) or len(value) > _IP_ADDRESS_MAX_LENGTH or not _IP_ADDRESS_TEXT_RE.match(value):
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+_PREFIX_LENGTH_RE = re.compile(r"(?:0|[1-9][0-9]{0,2})\Z")
+_PORT_RE = re.compile(r"[1-9][0-9]{0,4}\Z")
+_DIGITS_RE = re.compile(r"[0-9]+\Z")
 
 
 def is_dns_label(value):
@@ -35,37 +65,64 @@ def is_dns_name(value):
     return all(is_dns_label(label) for label in name.split("."))
 
 
-def _parses_as(parse, value):
-    """Whether text, with nothing around it, parses with an ipaddress factory."""
-    if not isinstance(value, string_types) or value != value.strip():
-        return False
-    try:
-        parse(text_type(value))
-    except ValueError:
-        return False
-    return True
-
-
 def is_ip_address(value):
-    """An IPv4 or IPv6 address as text ('10.1.88.84', '::1'), nothing around it."""
-    return _parses_as(ipaddress.ip_address, value)
+    """An IPv4 or IPv6 address as text ('10.1.88.84', '::1'), nothing around it (see parse_ip_address)."""
+    return parse_ip_address(value) is not None
+
+
+def parse_ip_network(value, strict=True):
+    """The canonical CIDR text of a network ('10.1.88.0/24'; a single address gets its full prefix),
+    or None. With strict=False, host bits may be set and the network holding the address is returned."""
+    if not isinstance(value, string_types):
+        return None
+    address, sep, prefix = value.partition("/")
+    address = parse_ip_address(address)
+    if address is None or (sep and not _PREFIX_LENGTH_RE.match(prefix)):
+        return None
+    try:
+        return text_type(ipaddress.ip_network(u"%s/%s" % (address, prefix) if sep else address, strict=strict))
+    except ValueError:
+        return None
 
 
 def is_ip_network(value):
     """A network in CIDR form ('10.1.88.0/24'), or a single address; host bits may not be set."""
-    return _parses_as(ipaddress.ip_network, value)
+    return parse_ip_network(value) is not None
+
+
+def parse_dns_server(value):
+    """The canonical text of a resolver as dnsmasq's server= takes it, an IP address optionally
+    with '#port' ('10.0.0.2#5353'), or None."""
+    if not isinstance(value, string_types):
+        return None
+    address, sep, port = value.partition("#")
+    address = parse_ip_address(address)
+    if address is None:
+        return None
+    if not sep:
+        return address
+    if not _PORT_RE.match(port) or int(port) > 65535:
+        return None
+    return u"%s#%s" % (address, port)
 
 
 def is_dns_server(value):
     """A resolver as dnsmasq's server= takes it: an IP address, optionally '#port' ('10.0.0.2#5353')."""
-    if not isinstance(value, string_types):
-        return False
-    address, sep, port = value.partition("#")
-    if sep and not (port.isdigit() and 0 < int(port) < 65536 and port == str(int(port))):
-        return False
-    return is_ip_address(address)
+    return parse_dns_server(value) is not None
+
+
+def parse_host(value):
+    """What a Consul service or node address may be: the canonical text of an IP address, or a DNS
+    name as given; None for anything else. A name whose last label is all digits ('010.1.1.1') is
+    taken for an address and must then be one: resolvers and Consul would read it as one."""
+    address = parse_ip_address(value)
+    if address is not None:
+        return address
+    if is_dns_name(value) and not _DIGITS_RE.match(value.rstrip(".").rsplit(".", 1)[-1]):
+        return value
+    return None
 
 
 def is_host(value):
     """An IP address or a DNS name: what a Consul service address may be."""
-    return is_ip_address(value) or is_dns_name(value)
+    return parse_host(value) is not None

@@ -24,7 +24,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definit
     with_fingerprint,
     without_secrets,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_label, is_host
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_label, parse_host
 from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
 
 # Service meta key through which consul_services marks the services it owns (for purge).
@@ -65,7 +65,9 @@ def validate_options(spec, params, where):
 
 def check_dns_safe(params, where=""):
     """Refuse what Consul's DNS cannot serve, or could be made to serve as something else: the
-    name, ID and tags must be RFC 1123 labels, the address an IP address or a DNS name."""
+    name, ID and tags must be RFC 1123 labels, the address an IP address (strict text, see
+    dns_names.parse_ip_address) or a DNS name. Returns the address to register: an IP address in
+    canonical form, a name as given, '' for none."""
     for option in ("name", "id"):
         value = params.get(option)
         if value is not None and not is_dns_label(value):
@@ -78,13 +80,17 @@ def check_dns_safe(params, where=""):
                 "%stags[%d] %r is not a DNS label: use up to 63 letters, digits and '-', not starting or ending with '-'"
                 % (where, index, tag))
     address = params.get("address")
-    if address and not is_host(address):
+    if not address:
+        return ""
+    host = parse_host(address)
+    if host is None:
         raise DefinitionError("%saddress %r is neither an IP address nor a DNS name" % (where, address))
+    return host
 
 
 def normalize_service(params, where="", set_name=None):
     """Validate a service's options; return its registration (CamelCase, with normalised Checks)."""
-    check_dns_safe(params, where)
+    address = check_dns_safe(params, where)
     service_id = params.get("id") or params["name"]
     port = params.get("service_port")
     if port is not None and not 0 <= port <= 65535:
@@ -125,7 +131,7 @@ def normalize_service(params, where="", set_name=None):
     return {
         "ID": service_id,
         "Name": params["name"],
-        "Address": params.get("address") or "",
+        "Address": address,
         "Port": port or 0,
         "Tags": list(params.get("tags") or []),
         "Meta": meta,

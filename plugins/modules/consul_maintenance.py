@@ -70,6 +70,7 @@ options:
         description:
           - The address the resolvers answer for the instance. Defaults to the service's address,
             else the node's (as Consul answers it).
+          - An IP address; compared in canonical form (C(fd00::1) and C(FD00::0001) are the same).
         type: str
   wait_for_checks:
     description:
@@ -151,7 +152,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
     ConsulError,
     client_from_module,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_dns_server
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import parse_dns_server, parse_ip_address
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
 
 NODE_CHECK = "_node_maintenance"
@@ -187,6 +188,21 @@ def wait_until_passing(client, service_id, timeout, interval, passing_for=0.0, c
         sleep(interval)
 
 
+def checked_dns_wait(wait):
+    """The resolvers and address of wait_for_dns in canonical form; ValueError naming the option
+    for anything the strict parser refuses (what the module reports back goes to logs and diffs)."""
+    resolvers = [parse_dns_server(server) for server in wait["resolvers"]]
+    refused = [server for server, parsed in zip(wait["resolvers"], resolvers) if parsed is None]
+    if refused or not resolvers:
+        raise ValueError("wait_for_dns.resolvers must be IP addresses, each optionally with #port; refused: %s" % refused)
+    address = None
+    if wait.get("address"):
+        address = parse_ip_address(wait["address"])
+        if address is None:
+            raise ValueError("wait_for_dns.address must be an IP address, got %r" % wait["address"])
+    return resolvers, address
+
+
 def resolver_for(server, timeout):
     address, port = server.partition("#")[::2]
     return DnsResolver(address, int(port or 53), timeout)
@@ -199,7 +215,7 @@ def dns_mismatches(resolvers, names, address, wanted):
     for server, resolver in resolvers:
         for name in names:
             try:
-                answered = address in resolver.addresses(name)
+                answered = address in set(parse_ip_address(a) for a in resolver.addresses(name))
             except DnsError as exc:
                 mismatches.append("%s: %s" % (server, exc))
                 continue
@@ -243,9 +259,10 @@ def main():
     if wait:
         if not HAS_DNSPYTHON:
             module.fail_json(msg=missing_required_lib("dnspython") + " (for wait_for_dns)")
-        bad = [server for server in wait["resolvers"] if not is_dns_server(server)]
-        if bad or not wait["resolvers"]:
-            module.fail_json(msg="wait_for_dns.resolvers must be IP addresses, each optionally with #port; refused: %s" % bad)
+        try:
+            wait["resolvers"], wait["address"] = checked_dns_wait(wait)
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
         if not service_id and not wait["names"]:
             module.fail_json(msg="wait_for_dns.names is required for node maintenance (no service_id)")
 
@@ -275,6 +292,8 @@ def main():
         result.update(changed=changed, maintenance=after, diff=dict(before=before, after=after))
         if wait and not module.check_mode:
             address = wait["address"] or (service or {}).get("Address") or client.node_address()
+            # Consul's own text may be in another form than the resolvers' answers (FD00::0001)
+            address = parse_ip_address(address) or address
             names = wait["names"] or ["%s.service.%s" % (service["Service"], wait["domain"].strip("."))]
             resolvers = [(server, resolver_for(server, min(2.0, params["wait_timeout"]))) for server in wait["resolvers"]]
             seconds, mismatches = wait_for_answers(resolvers, names, address, not enable, params["wait_timeout"],

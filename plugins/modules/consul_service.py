@@ -38,6 +38,9 @@ options:
       - Address DNS returns for this instance. Empty means the node's address.
       - A host name inside the Consul domain (C(web.service.<domain>)) makes this service an alias
         that Consul answers with a CNAME plus the healthy addresses of the target.
+      - An IP address is registered in its canonical form (C(fd00::1) for C(FD00::0001)); an IPv6
+        zone ID (C(fe80::1%eth0)), IPv4 octets with leading zeros and anything around the address
+        are refused before anything is sent.
     type: str
   service_port:
     description: Port of this instance, answered in SRV records.

@@ -30,6 +30,7 @@ pytestmark = [
 AGENT_CURL_ANY_STATUS = [arg for arg in AGENT_CURL if arg != "-sf"] + ["-s"]
 
 HOSTILE_ADDRESS = "6.6.6.6 www.bank.example\n6.6.6.6 login.bank.example\n6.6.6.7"
+ZONE_ID_ADDRESS = "fe80::1%x\n6.6.6.6 www.bank.example"
 
 
 def host_token(host):
@@ -46,24 +47,33 @@ def agent_put(host, path, body, token):
     return int(proc.stdout or 0), proc.stderr
 
 
-def test_a_hostile_service_address_never_reaches_a_forwarders_answers(lab):
+@pytest.mark.parametrize("instance,address,names", [
+    ("evil", HOSTILE_ADDRESS, ("www.bank.example", "login.bank.example")),
+    # Python's ipaddress takes it as an IPv6 address: its zone ID carries a hosts file line
+    ("evil-zone", ZONE_ID_ADDRESS, ("www.bank.example",)),
+], ids=["hosts-file-lines", "ipv6-zone-id"])
+def test_a_hostile_service_address_never_reaches_a_forwarders_answers(lab, instance, address, names):
     """web1 may register `web`; it registers an instance whose address is a hosts-file payload.
     The alias watch drops it (logged, naming it), no forwarder answers the payload's names, the
-    alias keeps answering exactly the healthy backends."""
+    alias keeps answering exactly the healthy backends, and the lookup leaves the instance out."""
     token = host_token("web1")
     status, body = agent_put("web1", "/v1/agent/service/register",
-                             {"ID": "evil", "Name": "web", "Address": HOSTILE_ADDRESS}, token)
+                             {"ID": instance, "Name": "web", "Address": address}, token)
     assert status == 200, body
     try:
-        logged = wait_until(lambda: "dropped instance 'evil' of service 'web'" in on(
+        logged = wait_until(lambda: "dropped instance %r of service 'web'" % instance in on(
             "dns1", "journalctl", "-t", "consul-dns-alias-watch", "--no-pager").stdout, timeout=20, interval=0.5)
         assert logged is not None, "the watch handler did not log the dropped instance"
-        for name in ("www.bank.example", "login.bank.example"):
-            assert ask(name)[1] == [], name
+        for forwarder in FORWARDERS.values():
+            for name in names:
+                assert ask(name, server=forwarder)[1] == [], (forwarder, name)
         assert ask("web.zhangeamon.com")[1] == ALL
-        assert "bank" not in on("dns1", "sh", "-c", "cat /var/lib/consul-dns-aliases/*").stdout
+        for host in FORWARDERS:
+            aliases = on(host, "sh", "-c", "cat /var/lib/consul-dns-aliases/*").stdout
+            assert "bank" not in aliases and "%" not in aliases, (host, aliases)
+        assert controller_lookup(**controller_environment())["msg"] == ALL
     finally:
-        agent_put("web1", "/v1/agent/service/deregister/evil", {}, token)
+        agent_put("web1", "/v1/agent/service/deregister/" + instance, {}, token)
 
 
 @pytest.mark.parametrize("name", ["api", "www"])

@@ -13,7 +13,8 @@ fails, the file is left as it was. Only a confirmed empty list empties the file 
 answers its CNAME with no address, never a stale one). Writes are atomic (rename).
 
 Only IP addresses are ever written: whoever may register a service decides its Address, and a
-hosts file line holds names after the address. Anything else is dropped and logged (journal and
+hosts file line holds names after the address. Only strict address text is taken (ASCII, no IPv6
+zone ID, no leading zeros) and written in its canonical form. Anything else is dropped and logged (journal and
 stderr) with the service and instance it came from.
 """
 
@@ -21,6 +22,7 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import ssl
 import sys
 import syslog
@@ -35,15 +37,24 @@ def log(message):
     syslog.syslog(syslog.LOG_WARNING, message)
 
 
-def is_ip_address(value):
-    """Text that is an IPv4 or IPv6 address and nothing else (ipaddress refuses spaces and lines)."""
-    if not isinstance(value, str):
-        return False
+# A copy of parse_ip_address and its patterns from the collection's plugins/module_utils/dns_names.py
+# (this handler runs without the collection); tests/unit/roles/test_alias_watch.py fails when they differ.
+# ipaddress alone is not a gate: it takes IPv6 zone IDs holding anything ('fe80::1%x\n6.6.6.6 www'),
+# which would become a hosts file line of its own.
+_IPV4_TEXT = r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}"
+_IP_ADDRESS_TEXT_RE = re.compile(
+    r"(?:%s|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?:(?<=:)%s)?)\Z" % (_IPV4_TEXT, _IPV4_TEXT))
+_IP_ADDRESS_MAX_LENGTH = 45
+
+
+def parse_ip_address(value):
+    """The canonical text of an IPv4 or IPv6 address ('10.1.88.84', '::1'), or None for anything else."""
+    if not isinstance(value, str) or len(value) > _IP_ADDRESS_MAX_LENGTH or not _IP_ADDRESS_TEXT_RE.match(value):
+        return None
     try:
-        ipaddress.ip_address(value)
+        return str(ipaddress.ip_address(value))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def addresses_of(entries):
@@ -54,11 +65,12 @@ def addresses_of(entries):
         address = service.get("Address") or node.get("Address")
         if not address:
             continue
-        if not is_ip_address(address):
+        canonical = parse_ip_address(address)
+        if canonical is None:
             log("dropped instance %r of service %r on node %r: its address %r is not an IP address"
                 % (service.get("ID"), service.get("Service"), node.get("Node"), address))
             continue
-        found.add(address)
+        found.add(canonical)
     return sorted(found)
 
 

@@ -1,11 +1,14 @@
 """The dnsmasq role's watch handler: no false empty or partial set is ever published."""
 
 import importlib.util
+import inspect
 import io
 import json
 import os
 
 import pytest
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils import dns_names
 
 HANDLER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "dnsmasq", "files",
                        "consul-dns-alias-watch.py")
@@ -71,3 +74,31 @@ def test_only_ip_addresses_reach_the_hosts_file_and_the_rest_is_logged(tmp_path,
     logged = capsys.readouterr().err
     assert "dropped instance 'evil-1' of service 'web'" in logged and "bank.example" in logged
     assert logged.count("dropped instance") == 3
+
+
+@pytest.mark.parametrize("hostile", [
+    "fe80::1%x\n6.6.6.6 www.bank.example",   # ipaddress takes it: the zone ID carries a hosts file line
+    "fe80::1%eth0", "010.0.0.5", u"\u0661\u0660.0.0.5", "10.0.0.5\n",
+])
+def test_a_zone_id_or_other_near_address_never_reaches_the_hosts_file(tmp_path, capsys, hostile):
+    data = entries("10.0.0.2", hostile)
+    data[1]["Service"].update(ID="evil-1", Service="web")
+    hosts = tmp_path / "web.hosts"
+    watch.main(["--file", str(hosts), "--name", "web.alias.consul", "--service", "web"], io.StringIO(json.dumps(data)))
+    assert hosts.read_text() == "10.0.0.2 web.alias.consul\n"
+    assert "dropped instance 'evil-1' of service 'web'" in capsys.readouterr().err
+
+
+def test_addresses_are_written_in_canonical_form(tmp_path):
+    hosts = tmp_path / "web.hosts"
+    watch.main(["--file", str(hosts), "--name", "web.alias.consul", "--service", "web"],
+               io.StringIO(json.dumps(entries("FD00::0001"))))
+    assert hosts.read_text() == "fd00::1 web.alias.consul\n"
+
+
+def test_the_handlers_address_parser_is_the_collections():
+    """The handler runs without the collection, so it carries a copy; a copy that drifts is a second
+    definition of what may reach DNS."""
+    assert inspect.getsource(watch.parse_ip_address) == inspect.getsource(dns_names.parse_ip_address)
+    assert watch._IP_ADDRESS_TEXT_RE.pattern == dns_names._IP_ADDRESS_TEXT_RE.pattern
+    assert watch._IP_ADDRESS_MAX_LENGTH == dns_names._IP_ADDRESS_MAX_LENGTH

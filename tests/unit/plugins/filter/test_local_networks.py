@@ -26,3 +26,15 @@ def test_an_interface_without_addresses_adds_nothing():
 def test_facts_are_required():
     with pytest.raises(AnsibleFilterError, match="gathered facts"):
         local_networks({})
+
+
+@pytest.mark.parametrize("entry", [
+    {"ipv4": {"address": "010.1.1.1", "netmask": "255.255.255.0"}},
+    {"ipv4": {"address": "10.1.1.1\n", "netmask": "255.255.255.0"}},
+    {"ipv4": {"address": "10.1.1.1", "netmask": "255.255.255.0 "}},
+    {"ipv6": [{"address": "fe80::1%x\n6.6.6.6 www.bank.example", "prefix": "64", "scope": "global"}]},
+    {"ipv6": [{"address": "fd00::1", "prefix": "064", "scope": "global"}]},
+])
+def test_a_near_address_in_the_facts_fails_naming_the_interface(entry):
+    with pytest.raises(AnsibleFilterError, match="interface eth0"):
+        local_networks({"interfaces": ["eth0"], "eth0": entry})

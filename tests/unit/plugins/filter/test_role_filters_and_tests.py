@@ -21,7 +21,8 @@ def test_reverse_zone_of_octet_boundaries(cidr, zone):
     assert reverse_zone(cidr) == zone
 
 
-@pytest.mark.parametrize("cidr", ["10.1.88.0/20", "fd00::/64", "not-a-network", "10.1.88.0/24\nserver=/x/1.2.3.4"])
+@pytest.mark.parametrize("cidr", ["10.1.88.0/20", "fd00::/64", "not-a-network", "10.1.88.0/24\nserver=/x/1.2.3.4",
+                                  "010.1.88.0/24", "10.1.88.0/024", u"\u0661\u0660.1.88.0/24", "10.1.88.0/24\n"])
 def test_reverse_zone_refuses_what_has_no_zone_of_its_own(cidr):
     with pytest.raises(AnsibleFilterError):
         reverse_zone(cidr)

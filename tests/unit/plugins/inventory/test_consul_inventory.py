@@ -1,3 +1,4 @@
+from ansible_collections.discovery.consul_dns.plugins.inventory import consul as consul_inventory
 from ansible_collections.discovery.consul_dns.plugins.inventory.consul import catalog_hosts, group_name, instance_health
 
 
@@ -39,3 +40,17 @@ def test_health_is_the_worst_check_and_group_names_keep_safe_characters():
     assert instance_health([dict(Status="warning"), dict(Status="critical")]) == "critical"
     assert group_name("service_", "web-v2.x") == "service_web_v2_x"
     assert group_name("tag_", "a;b\nc") == "tag_a_b_c"
+
+
+def test_a_near_address_is_never_ansible_host_nor_an_instance_address(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(consul_inventory.display, "warning", warnings.append)
+    zone_payload = "fe80::1%x\n6.6.6.6 www.bank.example"
+    catalog = dict(nodes=[node("a", "FD00::0001"), node("b", zone_payload), node("c", "010.1.1.1"), node("d", "web\n")],
+                   instances=dict(web=[entry("a", "web", address=zone_payload), entry("a", "api", address="10.0.0.1\n")]))
+    hosts = catalog_hosts(catalog)
+    assert sorted(hosts) == ["a"] and hosts["a"]["ansible_host"] == "fd00::1"
+    assert hosts["a"]["consul_services"] == {}
+    assert [w.split(":")[1].split(" its ")[0] for w in warnings] == [
+        " left out node 'b'", " left out node 'c'", " left out node 'd'",
+        " left out instance 'web1' of service 'web' on node 'a'", " left out instance 'api1' of service 'web' on node 'a'"]

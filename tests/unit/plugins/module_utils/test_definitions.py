@@ -145,6 +145,11 @@ def test_validate_options_names_the_element():
     (dict(name="web", tags=["ok", "v1.2"]), "tags[1] 'v1.2' is not a DNS label"),
     (dict(name="web", address="6.6.6.6 www.bank.example\n6.6.6.7"),
      "address '6.6.6.6 www.bank.example\\n6.6.6.7' is neither an IP address nor a DNS name"),
+    (dict(name="web", address="fe80::1%x\n6.6.6.6 www.bank.example"),
+     "address 'fe80::1%x\\n6.6.6.6 www.bank.example' is neither an IP address nor a DNS name"),
+    (dict(name="web", address="10.0.0.1\n"), "address '10.0.0.1\\n' is neither"),
+    (dict(name="web", address="010.1.1.1"), "address '010.1.1.1' is neither"),
+    (dict(name="web", address="web\n"), "address 'web\\n' is neither"),
 ])
 def test_what_dns_cannot_serve_is_refused_naming_the_option(params, named):
     with pytest.raises(durations.DefinitionError) as err:
@@ -155,6 +160,10 @@ def test_what_dns_cannot_serve_is_refused_naming_the_option(params, named):
 @pytest.mark.parametrize("address", ["10.1.88.84", "fd00::1", "web.service.zhangeamon.com", "", None])
 def test_addresses_dns_can_serve_are_taken(address):
     assert services.normalize_service(dict(name="www", address=address))["Address"] == (address or "")
+
+
+def test_addresses_are_registered_in_canonical_form():
+    assert services.normalize_service(dict(name="www", address="FD00::0001"))["Address"] == "fd00::1"
 
 
 def test_secret_fields_stay_out_of_results_and_key_the_fingerprint():

@@ -1,11 +1,14 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import pytest
 from fake_clock import FakeClock
 
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance import (
+    checked_dns_wait,
     checks_not_passing,
     current_maintenance,
+    dns_mismatches,
     wait_until_passing,
 )
 
@@ -48,3 +51,31 @@ def test_a_check_that_never_stays_passing_fails_the_wait():
     agent = Agent({"service:web01": "passing"}, {"service:web01": "critical"})
     seconds, failing = wait_until_passing(agent, "web01", 5, 1, passing_for=4, clock=clock, sleep=clock.sleep)
     assert seconds == 5 and failing == ["service:web01"]
+
+
+def test_resolvers_and_address_come_back_canonical():
+    assert checked_dns_wait(dict(resolvers=["FD00::0001#5353", "10.0.0.2"], address="FD00::0002")) == (
+        ["fd00::1#5353", "10.0.0.2"], "fd00::2")
+    assert checked_dns_wait(dict(resolvers=["10.0.0.2"], address=None)) == (["10.0.0.2"], None)
+
+
+@pytest.mark.parametrize("wait,named", [
+    (dict(resolvers=["fe80::1%x\n6.6.6.6 www.bank.example"], address=None), "wait_for_dns.resolvers"),
+    (dict(resolvers=["10.0.0.1\n"], address=None), "wait_for_dns.resolvers"),
+    (dict(resolvers=["010.1.1.1#53"], address=None), "wait_for_dns.resolvers"),
+    (dict(resolvers=[], address=None), "wait_for_dns.resolvers"),
+    (dict(resolvers=["10.0.0.2"], address="fe80::1%x\n6.6.6.6 www.bank.example"), "wait_for_dns.address"),
+    (dict(resolvers=["10.0.0.2"], address="web\n"), "wait_for_dns.address"),
+])
+def test_a_near_address_is_refused_naming_the_option(wait, named):
+    with pytest.raises(ValueError) as err:
+        checked_dns_wait(wait)
+    assert str(err.value).startswith(named)
+
+
+def test_answers_are_compared_in_canonical_form():
+    class Resolver(object):
+        def addresses(self, name):
+            return {"FD00::0001", "10.0.0.1"}
+
+    assert dns_mismatches([("r", Resolver())], ["web.service.consul"], "fd00::1", True) == []
