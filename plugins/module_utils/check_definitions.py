@@ -20,6 +20,10 @@ import hashlib
 import json
 import re
 
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.collections import is_iterable
+from ansible.module_utils.six import binary_type, integer_types, text_type
+
 from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import (
     DefinitionError,
     format_duration,
@@ -249,6 +253,66 @@ def secret_values(definition):
     if definition.get("Body"):
         values.add(definition["Body"])
     return values
+
+
+_SECRET_OPTIONS = ("header", "body")
+
+
+def raw_secret_values(params):
+    """Every string under a header or body option at any depth of a module's raw parameters
+    (checks of a service, services of a set), as given, before any validation.
+
+    Each is also given as Python's repr shows it inside a string: the invocation log writes a
+    list of checks as str(list), where a body's newline or backslash is escaped."""
+    found = set()
+
+    def leaves(value):
+        if isinstance(value, (text_type, binary_type)):
+            if value:
+                yield value.decode("utf-8", "replace") if isinstance(value, binary_type) else value
+        elif isinstance(value, bool) or value is None:
+            return
+        elif isinstance(value, integer_types + (float,)):
+            yield text_type(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                for leaf in leaves(item):
+                    yield leaf
+        elif is_iterable(value):
+            for item in value:
+                for leaf in leaves(item):
+                    yield leaf
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _SECRET_OPTIONS:
+                    found.update(leaves(item))
+                else:
+                    walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(params)
+    for value in list(found):
+        found.add(repr(value)[1:-1])
+    return found
+
+
+class CheckSecretsModule(AnsibleModule):
+    """An AnsibleModule whose invocation log (syslog or the journal on the target host) never shows
+    a check's header or body, at whatever depth the parameters hold them.
+
+    AnsibleModule logs the invocation from its constructor, masking only the values of no_log
+    options it knows from the argument spec; checks are lists of dictionaries validated by the
+    collection itself (to name checks[i] in errors), so their header and body are not among them.
+    The values are added just before the log is written (ansible-core 2.16 to 2.19 call
+    _log_invocation there; tests/unit/plugins/modules/test_invocation_log.py proves it)."""
+
+    def _log_invocation(self):
+        self.no_log_values.update(raw_secret_values(self.params))
+        super(CheckSecretsModule, self)._log_invocation()
 
 
 def split_notes(notes):

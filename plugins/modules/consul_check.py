@@ -199,7 +199,6 @@ fingerprint:
   sample: check:3f1c2a9b7d0e4f55
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
     CONNECTION_ARGUMENT_SPEC,
@@ -208,6 +207,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client
 )
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import (
     CHECK_OPTIONS,
+    CheckSecretsModule,
     comparable_check,
     comparable_observed_check,
     normalize_check,
@@ -224,7 +224,7 @@ def main():
         service_id=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = AnsibleModule(
+    module = CheckSecretsModule(
         argument_spec=argument_spec,
         required_one_of=[("check_id", "name")],
         supports_check_mode=True,

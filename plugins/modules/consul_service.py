@@ -145,8 +145,8 @@ service:
                        "Timeout": "1s", "SuccessBeforePassing": 3, "FailuresBeforeCritical": 3}]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import CheckSecretsModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
     CONNECTION_ARGUMENT_SPEC,
     ConsulError,
@@ -172,7 +172,7 @@ def main():
         name=dict(type="str"),  # not required: an ID alone is enough to deregister
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = AnsibleModule(
+    module = CheckSecretsModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ("name",))],
         required_one_of=[("name", "id")],

@@ -103,8 +103,8 @@ unchanged:
   sample: 998
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import CheckSecretsModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
     CONNECTION_ARGUMENT_SPEC,
     ConsulError,
@@ -147,7 +147,7 @@ def main():
         purge=dict(type="bool", default=False),
         set_name=dict(type="str", default="default"),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = CheckSecretsModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
     try:
