@@ -37,7 +37,7 @@ fi
 grep -A 8 'PLAY RECAP' "$converge_log" | cut -d '|' -f 2-
 # whole 64-character lines only: the last line of an EC key holds its public key, shown by design
 keys=0
-for key in "$CDNS_MOL_TLS_DIR"/*key*.pem; do
+for key in "$CDNS_MOL_TLS_DIR"/*key*.pem "$CDNS_MOL_TLS_DIR"/agents/*/*key*.pem; do
   keys=$((keys + 1))
   grep -xE '[A-Za-z0-9+/]{64}' "$key" >"$converge_log.patterns"
   if grep -F -q -f "$converge_log.patterns" "$converge_log"; then

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from harness import ansible_env, run_module
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
+from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
                     lab_env, management_token, on, wait_until)
 from test_lab_faults import cluster_whole, leader_host, listening
 
@@ -352,3 +352,21 @@ def test_no_client_or_forwarder_ever_receives_the_management_token(lab):
         for host in hosts:
             on(host, "rm", "-rf", KEPT_FILES, check=False)
     assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=30) is not None
+
+
+def test_a_checks_header_and_body_never_reach_the_service_hosts_journal(lab):
+    """consul_service on web1 (check mode: nothing registered) with web01 and an HTTP check whose
+    header and body hold canaries, options nested in `checks` that AnsibleModule's own no_log does not
+    reach: the module's invocation log in web1's journal names the check, never them."""
+    header, body = "lab-journal-header-canary-7c1e", "lab-journal-body-canary-9d2f"
+    since = on("web1", "date", "+%Y-%m-%d %H:%M:%S").stdout.strip()
+    args = dict(AGENT_CONNECTION, token=host_token("web1"), id="web01", name="web", address=BACKENDS["web1"],
+                checks=[dict(name="journal-probe", http="http://127.0.0.1:8000/", interval="10s", method="POST",
+                             header={"X-Lab-Probe": [header]}, body=body)])
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible"), "web1", "--check", "-m", "discovery.consul_dns.consul_service",
+                           "-a", json.dumps(args), "-e", "ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python"],
+                          cwd=LAB, env=lab_env(), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    journal = on("web1", "journalctl", "--no-pager", "-o", "cat", "--since", since).stdout
+    assert "journal-probe" in journal, "the module's invocation was not logged at all: nothing to search"
+    assert header not in journal and body not in journal
