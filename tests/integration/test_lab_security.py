@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from harness import ansible_env, run_module
+from harness import ansible_env, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
                     lab_env, management_token, on, wait_until)
 from test_lab_faults import cluster_whole, leader_host, listening
@@ -370,3 +370,21 @@ def test_a_checks_header_and_body_never_reach_the_service_hosts_journal(lab):
     journal = on("web1", "journalctl", "--no-pager", "-o", "cat", "--since", since).stdout
     assert "journal-probe" in journal, "the module's invocation was not logged at all: nothing to search"
     assert header not in journal and body not in journal
+
+
+def test_the_management_token_is_rotated_and_the_old_one_stops_working(lab):
+    """playbooks/rotate_management_token.yml: a new token in the controller's file, the old one
+    refused from then on, and the next run of the agents works with the new one, changing nothing."""
+    old = management_token()
+    proc = converge(playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rotate_management_token.yml"))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    new = management_token()
+    assert new and new != old
+    status = "%{http_code}"
+    for token, expected in ((old, "403"), (new, "200")):
+        proc = on("node1", *AGENT_CURL_ANY_STATUS, "-o", "/dev/null", "-w", status, "-H", "X-Consul-Token: " + token,
+                  AGENT_API + "/v1/acl/token/self", check=False)
+        assert proc.stdout == expected, (expected, proc.stdout)
+    proc = converge("--tags", "consul", "--limit", "node1,web1")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), proc.stdout[-3000:]
