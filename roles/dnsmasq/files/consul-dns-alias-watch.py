@@ -109,6 +109,17 @@ def consistent_addresses(api_url, service, tag, token, context=None, timeout=5):
         return None
 
 
+def read_token(path):
+    """The token in a file; empty when it cannot be read (the read then goes with the agent's default
+    token, and a refused or failed read leaves the file as it is)."""
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        log("cannot read the token file %s: %s" % (path, exc))
+        return ""
+
+
 def publish(path, name, addresses):
     """Write the hosts file atomically, only when its content changes."""
     content = "".join("%s %s\n" % (address, name) for address in addresses)
@@ -153,6 +164,8 @@ def main(argv=None, stdin=sys.stdin):
     parser.add_argument("--ca-file", default="", help="CA of an HTTPS agent")
     parser.add_argument("--client-cert", default="", help="certificate to present to an HTTPS agent")
     parser.add_argument("--client-key", default="")
+    parser.add_argument("--token-file", default="",
+                        help="a token that may read the service, for the confirming read (default: the agent's)")
     args = parser.parse_args(argv)
 
     raw = stdin.read()
@@ -161,7 +174,7 @@ def main(argv=None, stdin=sys.stdin):
     except ValueError:
         offered = []
     published = read_published(args.file, args.name)
-    token = os.environ.get("CONSUL_HTTP_TOKEN", "")
+    token = read_token(args.token_file) if args.token_file else os.environ.get("CONSUL_HTTP_TOKEN", "")
     chosen = decide(offered, published,
                     lambda: consistent_addresses(args.api_url, args.service, args.tag, token,
                                                  tls_context(args.ca_file, args.client_cert, args.client_key)))

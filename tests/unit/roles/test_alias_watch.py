@@ -102,3 +102,26 @@ def test_the_handlers_address_parser_is_the_collections():
     assert inspect.getsource(watch.parse_ip_address) == inspect.getsource(dns_names.parse_ip_address)
     assert watch._IP_ADDRESS_TEXT_RE.pattern == dns_names._IP_ADDRESS_TEXT_RE.pattern
     assert watch._IP_ADDRESS_MAX_LENGTH == dns_names._IP_ADDRESS_MAX_LENGTH
+
+
+@pytest.mark.parametrize("written,sent", [("secret-of-the-host\n", "secret-of-the-host"), (None, "")])
+def test_a_removal_is_confirmed_with_the_token_in_the_token_file(tmp_path, monkeypatch, written, sent):
+    """The confirming read goes with the host's own token (it may read every service), whatever the
+    agents' default token may read; a file that cannot be read leaves the agent's default."""
+    token_file = tmp_path / "agent.token"
+    if written is not None:
+        token_file.write_text(written)
+    hosts = tmp_path / "web.hosts"
+    hosts.write_text("10.0.0.2 web.alias.consul\n10.0.0.3 web.alias.consul\n")
+    monkeypatch.setenv("CONSUL_HTTP_TOKEN", "from-the-environment")
+    asked = []
+
+    def confirm(api_url, service, tag, token, context=None, timeout=5):
+        asked.append(token)
+        return ["10.0.0.2"]
+
+    monkeypatch.setattr(watch, "consistent_addresses", confirm)
+    watch.main(["--file", str(hosts), "--name", "web.alias.consul", "--service", "web", "--token-file", str(token_file)],
+               io.StringIO(json.dumps(entries("10.0.0.2"))))
+    assert asked == [sent]
+    assert hosts.read_text() == "10.0.0.2 web.alias.consul\n"
