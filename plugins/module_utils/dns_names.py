@@ -69,3 +69,35 @@ def is_dns_server(value):
 def is_host(value):
     """An IP address or a DNS name: what a Consul service address may be."""
     return is_ip_address(value) or is_dns_name(value)
+
+
+def forwarding_loops(upstreams, known):
+    """The upstreams (dnsmasq server= values, 'address[#port]') through which a forwarder would ask
+    itself or another forwarder: loopback, unspecified (0.0.0.0, ::) or an address of ``known``
+    ({address: whose, e.g. 'forwarder dns1'}), IPv4-mapped IPv6 forms included. Each as
+    'value (why)'. A value that is no address is left to is_dns_server."""
+    by_address = {}
+    for address, whose in known.items():
+        try:
+            by_address.setdefault(_plain(ipaddress.ip_address(text_type(address).split("%")[0])), whose)
+        except ValueError:
+            continue
+    refused = []
+    for value in upstreams:
+        if not isinstance(value, string_types):
+            continue
+        try:
+            address = _plain(ipaddress.ip_address(text_type(value.partition("#")[0])))
+        except ValueError:
+            continue
+        if address.is_loopback or address.is_unspecified:
+            refused.append("%s (%s)" % (value, "loopback" if address.is_loopback else "unspecified: this host"))
+        elif address in by_address:
+            refused.append("%s (%s)" % (value, by_address[address]))
+    return refused
+
+
+def _plain(address):
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) as the IPv4 address it is."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address
