@@ -66,6 +66,22 @@ def is_dns_server(value):
     return is_ip_address(address)
 
 
+# An absolute path whose every character is inert in a systemd unit, a shell script, dnsmasq's and
+# Consul's configuration: letters, digits and "._-+@" only; components separated by single slashes.
+_PATH_COMPONENT_RE = re.compile(r"^[A-Za-z0-9._+@-]{1,255}$")
+PATH_MAX = 4095
+
+
+def is_safe_path(value):
+    """An absolute path of plain components ('/etc/dnsmasq.d/x.conf'): no whitespace, control character,
+    quote, '%', '$', backslash or other punctuation, no empty, '.' or '..' component, at most 4095
+    characters. Refused, never cleaned: such a path written into a unit or a script could add to it."""
+    if not isinstance(value, string_types) or not value.startswith("/") or len(value) > PATH_MAX:
+        return False
+    components = value[1:].split("/")
+    return all(_PATH_COMPONENT_RE.match(part) and part not in (".", "..") for part in components)
+
+
 def is_host(value):
     """An IP address or a DNS name: what a Consul service address may be."""
     return is_ip_address(value) or is_dns_name(value)
