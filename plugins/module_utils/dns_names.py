@@ -123,6 +123,54 @@ def parse_host(value):
     return None
 
 
+# An absolute path whose every character is inert in a systemd unit, a shell script, dnsmasq's and
+# Consul's configuration: letters, digits and "._-+@" only; components separated by single slashes.
+_PATH_COMPONENT_RE = re.compile(r"[A-Za-z0-9._+@-]{1,255}\Z")
+PATH_MAX = 4095
+
+
+def is_safe_path(value):
+    """An absolute path of plain components ('/etc/dnsmasq.d/x.conf'): no whitespace, control character,
+    quote, '%', '$', backslash or other punctuation, no empty, '.' or '..' component, at most 4095
+    characters. Refused, never cleaned: such a path written into a unit or a script could add to it."""
+    if not isinstance(value, string_types) or not value.startswith("/") or len(value) > PATH_MAX:
+        return False
+    components = value[1:].split("/")
+    return all(_PATH_COMPONENT_RE.match(part) and part not in (".", "..") for part in components)
+
+
 def is_host(value):
     """An IP address or a DNS name: what a Consul service address may be."""
     return parse_host(value) is not None
+
+
+def forwarding_loops(upstreams, known):
+    """The upstreams (dnsmasq server= values, 'address[#port]') through which a forwarder would ask
+    itself or another forwarder: loopback, unspecified (0.0.0.0, ::) or an address of ``known``
+    ({address: whose, e.g. 'forwarder dns1'}), IPv4-mapped IPv6 forms included. Each as
+    'value (why)'. A value that is no address is left to is_dns_server."""
+    by_address = {}
+    for address, whose in known.items():
+        # facts name a link-local address with its interface ('fe80::1%eth0'): the address is what counts
+        canonical = parse_ip_address(text_type(address).split("%")[0]) if isinstance(address, string_types) else None
+        if canonical is not None:
+            by_address.setdefault(_plain(ipaddress.ip_address(canonical)), whose)
+    refused = []
+    for value in upstreams:
+        if not isinstance(value, string_types):
+            continue
+        canonical = parse_ip_address(value.partition("#")[0])
+        if canonical is None:
+            continue
+        address = _plain(ipaddress.ip_address(canonical))
+        if address.is_loopback or address.is_unspecified:
+            refused.append("%s (%s)" % (value, "loopback" if address.is_loopback else "unspecified: this host"))
+        elif address in by_address:
+            refused.append("%s (%s)" % (value, by_address[address]))
+    return refused
+
+
+def _plain(address):
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) as the IPv4 address it is."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address

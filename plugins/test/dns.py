@@ -13,6 +13,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names imp
     is_dns_server,
     is_ip_address,
     is_ip_network,
+    is_safe_path,
 )
 
 
@@ -24,4 +25,5 @@ class TestModule(object):
             "dns_server": is_dns_server,
             "ip_address": is_ip_address,
             "ip_network": is_ip_network,
+            "safe_path": is_safe_path,
         }

@@ -284,6 +284,10 @@ BAD_INPUTS = [
     # the cluster was bootstrapped long ago: a token that does not work is not taken for a new cluster
     ({"consul_acl_management_token": "00000000-0000-4000-8000-000000000000"}, "consul",
      "no working management token is known. Set consul_acl_management_token (from Ansible Vault) or put the token in"),
+    # a forwarding loop: dns1 would forward to dns2 (and dns2 to itself)
+    ({"dnsmasq_upstream_servers": [SECOND_FORWARDER]}, "dnsmasq", "refused: [\"%s (forwarder dns2)\"]" % SECOND_FORWARDER),
+    # a path that would add a line to a unit file
+    ({"dnsmasq_nftables_file": "/etc/x.nft\nExecStartPre=/bin/id"}, "dnsmasq", "dnsmasq_nftables_file must be an absolute path"),
 ]
 
 
@@ -298,7 +302,8 @@ def running_state():
 @pytest.mark.parametrize("extra_vars,play,named", BAD_INPUTS,
                          ids=["bootstrap_expect", "service_ttl", "dnsmasq_ttl", "alias_to_unknown_service",
                               "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
-                              "alias_service_injects_hcl", "node_name_injects_recursors", "management_token_wrong"])
+                              "alias_service_injects_hcl", "node_name_injects_recursors", "management_token_wrong",
+                              "upstream_is_a_forwarder", "path_injects_a_unit_line"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from harness import play_recap
-from labdns import ALL, FORWARDERS, converge, glibc_addresses, lab_env, on, wait_until
+from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, lab_env, on, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -130,3 +130,20 @@ def test_check_mode_of_a_new_forwarder_list_changes_nothing_and_shows_the_diff(l
     assert play_recap(proc.stdout)[RESOLV_CONF_CLIENT]["changed"] == 1
     assert "-nameserver %s" % FORWARDERS["dns1"] in proc.stdout
     assert on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout == before
+
+
+def test_forwarders_that_do_not_answer_are_refused_and_the_resolver_stays(lab):
+    """client1 given forwarders that do not answer it (a Consul server: nothing on port 53, refused at
+    once; an address nobody has: silence): the run fails naming both and what each gave, before any
+    file is written; client1 still resolves through its old forwarders."""
+    silent = "10.89.50.250"
+    before = on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout
+    proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT,
+                    "-e", json.dumps({"resolver_nameservers": [SERVERS["node1"], silent]}))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert "0 of 2 DNS servers answered" in output, output[-3000:]
+    assert "%s:53 refused" % SERVERS["node1"] in output and "%s:53 timed out" % silent in output, output[-3000:]
+    assert play_recap(proc.stdout)[RESOLV_CONF_CLIENT]["changed"] == 0
+    assert on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout == before
+    assert glibc_addresses(RESOLV_CONF_CLIENT, SERVICE)[1] == ALL

@@ -11,6 +11,7 @@ import json
 import os
 import ssl
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -97,6 +98,98 @@ def test_forwarders_answer_only_their_allowed_networks(lab):
     assert inside == ["10.89.50.99"]
     assert on("dns1", "dig", "+short", "@127.0.0.1", "web.service.zhangeamon.com").stdout.split() != []
     assert "table inet discovery_consul_dns" in on("dns1", "nft", "list", "tables").stdout
+
+
+# on the upstream host (outside the allowed networks): a question to dns1 every 50 ms, each in the
+# background with dig's own 1 s timeout, and how many got an answer
+OUTSIDE_ASKS = r"""
+    end=$(( $(date +%%s) + %d )); asked=0
+    rm -f /tmp/answered; touch /tmp/answered
+    while [ "$(date +%%s)" -lt "$end" ]; do
+        ( dig +short +time=1 +tries=1 @%s www.example.test | grep -q . && echo x >>/tmp/answered ) &
+        asked=$((asked + 1)); sleep 0.05
+    done
+    wait; echo "$asked $(wc -l </tmp/answered)"
+"""
+
+
+def answers(server):
+    try:
+        return ask("www.example.test", server=server)[1] == ["10.89.50.99"]
+    except Exception:   # a timeout, or refused while dnsmasq restarts
+        return False
+
+
+def test_a_restart_or_reload_of_nftables_service_never_opens_a_forwarder(lab):
+    """Debian's nftables.service flushes the whole ruleset on start, reload and restart. On dns1 it is
+    started, reloaded and restarted (twice each) while the upstream host, outside the allowed
+    networks, asks every 50 ms: not one answer. After each, the controller (inside) gets answers
+    again within 10 s (docs/security.md) and the table is back."""
+    duration = 40
+    outside = subprocess.Popen(["podman", "exec", "cdns-lab-upstream", "sh", "-c", OUTSIDE_ASKS % (duration, FORWARDER)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env())
+    back = {}
+    try:
+        time.sleep(2)
+        for step, action in enumerate(["start", "reload", "restart", "reload", "restart", "reload"]):
+            on("dns1", "systemctl", action, "nftables")
+            back["%d %s" % (step, action)] = wait_until(lambda: answers(FORWARDER), timeout=10, interval=0.1)
+            assert "table inet discovery_consul_dns" in on("dns1", "nft", "list", "tables").stdout, action
+            time.sleep(2)
+    finally:
+        # stopping nftables.service stops the table and dnsmasq (PartOf, BindsTo): dnsmasq brings both back
+        on("dns1", "systemctl", "stop", "nftables", check=False)
+        assert on("dns1", "systemctl", "is-active", "dnsmasq", check=False).stdout.strip() != "active"
+        on("dns1", "systemctl", "start", "dnsmasq")
+        out, err = outside.communicate(timeout=duration + 30)
+    asked, answered = (int(number) for number in out.split())
+    print("answers again after (s): %s; the outside host asked %d times, answered %d times" % (back, asked, answered))
+    assert asked > duration * 5 and answered == 0, (out, err)
+    assert all(seconds is not None for seconds in back.values()), back
+    assert wait_until(lambda: answers(FORWARDER), timeout=10) is not None
+
+
+TABLE_UNIT, TABLE_FILE = "dnsmasq-consul-nftables", "/etc/nftables-discovery-consul-dns.nft"
+
+
+def active(host, unit):
+    return on(host, "systemctl", "is-active", unit, check=False).stdout.strip()
+
+
+def test_dnsmasq_does_not_run_without_its_table(lab):
+    """On dns2: the table's unit stopped, failed to load, or the table deleted behind systemd's back:
+    dnsmasq is not running each time and cannot be started; starting dnsmasq afterwards brings both back."""
+    second = FORWARDERS["dns2"]
+    try:
+        on("dns2", "systemctl", "stop", TABLE_UNIT)
+        assert (active("dns2", TABLE_UNIT), active("dns2", "dnsmasq")) == ("inactive", "inactive")
+        on("dns2", "systemctl", "start", "dnsmasq")
+        assert (active("dns2", TABLE_UNIT), active("dns2", "dnsmasq")) == ("active", "active")
+        assert wait_until(lambda: answers(second), timeout=10) is not None
+
+        # a table that does not load: its unit fails, dnsmasq stops and will not start
+        on("dns2", "cp", "-p", TABLE_FILE, TABLE_FILE + ".kept")
+        on("dns2", "sh", "-c", "echo 'table inet discovery_consul_dns { not nftables }' >" + TABLE_FILE)
+        assert on("dns2", "systemctl", "restart", TABLE_UNIT, check=False).returncode != 0
+        assert (active("dns2", TABLE_UNIT), active("dns2", "dnsmasq")) == ("failed", "inactive")
+        assert on("dns2", "systemctl", "start", "dnsmasq", check=False).returncode != 0
+        assert active("dns2", "dnsmasq") != "active"
+        on("dns2", "mv", TABLE_FILE + ".kept", TABLE_FILE)
+        on("dns2", "systemctl", "start", "dnsmasq")
+        assert (active("dns2", TABLE_UNIT), active("dns2", "dnsmasq")) == ("active", "active")
+
+        # the table gone while its unit reads active: dnsmasq refuses to start (ExecStartPre)
+        on("dns2", "nft", "delete", "table", "inet", "discovery_consul_dns")
+        assert on("dns2", "systemctl", "restart", "dnsmasq", check=False).returncode != 0
+        assert active("dns2", "dnsmasq") != "active"
+        on("dns2", "systemctl", "restart", TABLE_UNIT)
+        on("dns2", "systemctl", "start", "dnsmasq")
+    finally:
+        on("dns2", "sh", "-c", "[ ! -e %s.kept ] || mv %s.kept %s" % (TABLE_FILE, TABLE_FILE, TABLE_FILE), check=False)
+        on("dns2", "systemctl", "reset-failed", TABLE_UNIT, "dnsmasq", check=False)
+        on("dns2", "systemctl", "start", "dnsmasq", check=False)
+    assert (active("dns2", TABLE_UNIT), active("dns2", "dnsmasq")) == ("active", "active")
+    assert wait_until(lambda: answers(second), timeout=10) is not None
 
 
 def test_consul_dns_listens_on_loopback_on_clients_and_on_the_address_only_on_servers(lab):

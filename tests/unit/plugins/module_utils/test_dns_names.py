@@ -90,7 +90,7 @@ def test_networks_refused(bad):
 def test_the_jinja_tests_are_these_functions():
     assert dns_tests.TestModule().tests() == dict(
         dns_label=dns_names.is_dns_label, dns_name=dns_names.is_dns_name, dns_server=dns_names.is_dns_server,
-        ip_address=dns_names.is_ip_address, ip_network=dns_names.is_ip_network)
+        ip_address=dns_names.is_ip_address, ip_network=dns_names.is_ip_network, safe_path=dns_names.is_safe_path)
 
 
 @pytest.mark.parametrize("good", ["10.0.0.2", "10.0.0.2#5353", "fd00::1#53"])
