@@ -20,6 +20,7 @@ def test_plain_absolute_paths_pass(good):
 
 @pytest.mark.parametrize("bad", [
     "/usr/local/sbin/drain\nExecStartPre=/bin/sh -c id",     # a line of its own in a unit
+    "/etc/x.conf\n", "/etc/x\n/y",                           # a trailing line break ('$' would take it)
     "/etc/x.nft; nft flush ruleset",                          # a second shell command
     "/etc/x y", "/etc/x\ty", "/etc/x\0y", "/etc/x\ry", "/etc/\x7fx", "/etc/\u2028x", "/etc/x\u00a0y",
     "/etc/%n.conf", "/etc/$HOME", "/etc/${x}", "/etc/x'y", '/etc/x"y', "/etc/x`id`", "/etc/x\\y", "/etc/x*",
