@@ -19,7 +19,7 @@ from ansible.module_utils.six import string_types, text_type
 
 # RFC 1123: letters, digits and hyphens, not starting or ending with a hyphen, 1 to 63 characters.
 # What Consul's DNS interface can serve as a service name, tag or node name.
-_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
 
 def is_dns_label(value):

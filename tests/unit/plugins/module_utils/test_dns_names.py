@@ -10,6 +10,7 @@ HOSTILE = [
     "web\naddress=/login.example/6.6.6.6",    # a second dnsmasq option
     'web" recursors = ["6.6.6.6"] x = "',     # HCL injection
     "6.6.6.6 www.bank.example",              # a hosts-file line
+    "web\n", "web.example\n", "web\r",           # Python's $ matches before a final newline
     "", " web", "web ", "-web", "web-", "we b", "web_1", "a" * 64, None, 5, ["web"],
 ]
 
