@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 from ansible.module_utils.six import integer_types, string_types
 
@@ -137,3 +138,12 @@ def _soa_problems(value, name):
         elif number is None or not 0 <= number <= _UINT32_MAX:
             problems.append("%s.%s must be an integer of 0 or more (seconds), got %s" % (name, key, _show(value[key])))
     return problems
+
+
+_API_PATH_RE = re.compile(r"^/v1/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*/?\Z")
+
+
+def is_http_api_path(value):
+    """A path of Consul's HTTP API as block_endpoints takes it ('/v1/catalog/register'): /v1/ and
+    segments of letters, digits, - and _ (no dot segments, no query, nothing around it)."""
+    return isinstance(value, string_types) and len(value) <= 200 and bool(_API_PATH_RE.match(value))

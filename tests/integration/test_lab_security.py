@@ -19,7 +19,7 @@ import pytest
 from harness import ansible_env, run_module
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
                     lab_env, management_token, on, wait_until)
-from test_lab_faults import cluster_whole, leader_host, listening
+from test_lab_faults import SERVICE, cluster_whole, leader_host, listening
 
 pytestmark = [
     pytest.mark.slow,
@@ -76,6 +76,24 @@ def test_a_backends_own_token_cannot_register_a_name_it_does_not_declare(lab, na
                              AGENT_API + "/v1/agent/services").stdout)
     assert sorted(services) == ["web01"]
     assert ask("%s.service.zhangeamon.com" % name)[1] != ["6.6.6.6"]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/catalog/deregister", {"Node": "web2", "ServiceID": "web02"}),
+    ("/v1/catalog/register", {"Node": "web2", "Address": "10.89.50.22", "Check": {
+        "CheckID": "hijack", "Name": "hijack", "Status": "critical", "ServiceID": "web02"}}),
+    ("/v1/catalog/register", {"Node": "web9", "Address": "6.6.6.6", "Service": {"ID": "web09", "Service": "web"}}),
+    ("/v1/txn", [{"Service": {"Verb": "delete", "Node": "web2", "Service": {"ID": "web02"}}}]),
+], ids=["deregister_web02", "critical_check_on_web02", "instance_on_another_node", "txn_delete_web02"])
+def test_a_backends_own_token_cannot_touch_its_service_on_another_node(lab, path, body):
+    """web1's token may write `web` and its own node; through the catalog it could act on web02 (node
+    web2) too (HTTP 200 on Consul 1.8.7). web1's agent blocks those endpoints (consul_http_block_endpoints):
+    403, and the forwarders keep answering every backend."""
+    status, answer = agent_put("web1", path, body, host_token("web1"))
+    assert status == 403, answer
+    assert "blocked" in answer, answer
+    assert ask(SERVICE)[1] == ALL
+    assert "6.6.6.6" not in ask(SERVICE)[1]
 
 
 def test_forwarders_answer_only_their_allowed_networks(lab):
