@@ -11,6 +11,7 @@ import json
 import os
 import ssl
 import subprocess
+import threading
 import urllib.error
 import urllib.request
 
@@ -112,6 +113,74 @@ def test_consul_dns_listens_on_loopback_on_clients_and_on_the_address_only_on_se
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1"}, host
     for host, address in SERVERS.items():
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1", address}, host
+
+
+def server_dns_from_upstream(address="10.89.50.12"):
+    """A query from the lab's upstream host (10.89.50.41, outside consul_dns_allowed_sources) to a
+    server's Consul DNS on its bind address: the dig output."""
+    return on("upstream", "dig", "+time=1", "+tries=1", "@" + address, "-p", "8600", SERVICE, check=False).stdout
+
+
+def no_answer(output):
+    return "timed out" in output or "no servers could be reached" in output
+
+
+def test_a_servers_consul_dns_answers_only_loopback_and_the_forwarders(lab):
+    """Consul's DNS on a server's bind address has no filter of its own: the table
+    inet discovery_consul_dns_server drops it from anyone but loopback and the forwarders."""
+    for address in SERVERS.values():
+        assert no_answer(server_dns_from_upstream(address)), address
+    assert ask(SERVICE)[1] == ALL                             # the forwarders, which ask the servers
+    for host, address in SERVERS.items():
+        assert "table inet discovery_consul_dns_server" in on(host, "nft", "list", "tables").stdout, host
+        assert on(host, "dig", "+short", "@127.0.0.1", "-p", "8600", SERVICE).stdout.split() != [], host
+        for forwarder in FORWARDERS:                          # each forwarder, straight to each server
+            assert sorted(on(forwarder, "dig", "+short", "@" + address, "-p", "8600", SERVICE).stdout.split()) == ALL
+
+
+@pytest.mark.parametrize("action", ["restart", "reload", "stop"])
+def test_the_servers_dns_filter_survives_nftables_restart_reload_and_stop(lab, action):
+    """Debian's nftables.service flushes the whole ruleset on start, reload and stop. Its drop-in loads
+    the filter in the same transaction, so the upstream host gets no answer at any moment while node2's
+    nftables restarts (polled throughout), and the forwarders keep answering every backend."""
+    leaks, answers, done = [], [], threading.Event()
+
+    def poll():
+        while not done.is_set():
+            output = server_dns_from_upstream()
+            if not no_answer(output):
+                leaks.append(output)
+            answers.append(ask(SERVICE)[1])
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for _ in range(3):
+            on("node2", "systemctl", action, "nftables")
+            if action == "stop":
+                on("node2", "systemctl", "start", "nftables")
+    finally:
+        done.set()
+        poller.join()
+    assert leaks == []
+    assert answers and all(answer == ALL for answer in answers), answers
+    assert "table inet discovery_consul_dns_server" in on("node2", "nft", "list", "tables").stdout
+    assert on("node2", "systemctl", "is-active", "consul").stdout.strip() == "active"
+
+
+def test_consul_does_not_start_on_a_server_without_its_dns_filter(lab):
+    """Fail closed: the table deleted by hand, a restart of consul on node2 is refused (ExecStartPre);
+    loading the table again (its unit) lets it start."""
+    on("node2", "nft", "delete", "table", "inet", "discovery_consul_dns_server")
+    try:
+        assert on("node2", "systemctl", "restart", "consul", check=False).returncode != 0
+        assert on("node2", "systemctl", "is-active", "consul", check=False).stdout.strip() != "active"
+        assert no_answer(server_dns_from_upstream())
+        assert ask(SERVICE)[1] == ALL                         # the other servers answer the forwarders
+    finally:
+        on("node2", "systemctl", "restart", "consul-dns-nftables")
+        on("node2", "systemctl", "restart", "consul")
+    assert wait_until(cluster_whole, timeout=60, interval=1) is not None
 
 
 TLS_DIR = "/etc/consul.d/tls"
