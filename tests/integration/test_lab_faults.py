@@ -286,6 +286,8 @@ BAD_INPUTS = [
      "consul_ports: unknown key "),   # the key follows, JSON-encoded (the output encodes it again)
     ({"consul_dns_config": {"only_passing = true\n}\nrecursors = [\"6.6.6.6\"]\ndns_config {\n  x": True}}, "consul",
      "consul_dns_config: unknown key "),
+    ({"consul_dns_allowed_sources": ["10.89.50.0/24 }\n  chain open { type filter hook input priority -1; accept"]},
+     "consul", "consul_dns_allowed_sources must hold IP networks or addresses"),
     # the cluster was bootstrapped long ago: a token that does not work is not taken for a new cluster
     ({"consul_acl_management_token": "00000000-0000-4000-8000-000000000000"}, "consul",
      "no working management token is known. Set consul_acl_management_token (from Ansible Vault) or put the token in"),
@@ -304,7 +306,7 @@ def running_state():
                          ids=["bootstrap_expect", "service_ttl", "dnsmasq_ttl", "alias_to_unknown_service",
                               "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
                               "alias_service_injects_hcl", "node_name_injects_recursors", "ports_key_injects_recursors",
-                              "dns_config_key_injects_recursors", "management_token_wrong"])
+                              "dns_config_key_injects_recursors", "allowed_sources_inject_nft", "management_token_wrong"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))
