@@ -50,7 +50,7 @@ SERVICE_OPTIONS = dict(
     checks=dict(type="list", elements="dict", default=[]),
 )
 
-_META_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_META_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 
 
 # Services ----------------------------------------------------------------------------------------

@@ -273,7 +273,7 @@ BAD_INPUTS = [
     ({"consul_dns_config": {"service_ttl": {"*": "abc"}}}, "consul", 'consul_dns_config.service_ttl["*"]'),
     ({"dnsmasq_max_cache_ttl": "abc"}, "dnsmasq", "dnsmasq_max_cache_ttl"),
     ({"consul_dns_aliases": [{"name": "api.zhangeamon.com", "service": "api"}]}, "dnsmasq", "consul_dns_aliases"),
-    ({"consul_ports": _ports_with(dns=70000)}, "consul", "ports.dns: invalid port"),   # refused by consul validate
+    ({"consul_ports": _ports_with(dns=70000)}, "consul", "consul_ports.dns must be a port (0 to 65535) or -1 (off), got 70000"),
     ({"dnsmasq_extra_options": ["no-such-option"]}, "dnsmasq", "'no-such-option'"),   # refused by dnsmasq --test
     # the injections of issue 12: each would have passed dnsmasq --test or consul validate
     ({"consul_dns_aliases": [{"name": "web.zhangeamon.com\naddress=/login.example/6.6.6.6", "service": "web"}]},
@@ -281,6 +281,13 @@ BAD_INPUTS = [
     ({"consul_dns_aliases": [{"name": "x.zhangeamon.com", "service": 'web"\n  recursors = ["6.6.6.6"]\n  x = "'}]},
      "dnsmasq", "dnsmasq_aliases (consul_dns_aliases): service must hold DNS labels"),
     ({"consul_node_name": 'node"\nrecursors = ["6.6.6.6"]\nx = "'}, "consul", "consul_node_name must hold a DNS label"),
+    # keys written into HCL as they are (consul_ports, consul_dns_config): only Consul 1.8's
+    ({"consul_ports": dict(_ports_with(), **{'dns = 8600\n}\nrecursors = ["6.6.6.6"]\nports {\n  x': 1})}, "consul",
+     "consul_ports: unknown key "),   # the key follows, JSON-encoded (the output encodes it again)
+    ({"consul_dns_config": {"only_passing = true\n}\nrecursors = [\"6.6.6.6\"]\ndns_config {\n  x": True}}, "consul",
+     "consul_dns_config: unknown key "),
+    ({"consul_dns_allowed_sources": ["10.89.50.0/24 }\n  chain open { type filter hook input priority -1; accept"]},
+     "consul", "consul_dns_allowed_sources must hold IP networks or addresses"),
     # the cluster was bootstrapped long ago: a token that does not work is not taken for a new cluster
     ({"consul_acl_management_token": "00000000-0000-4000-8000-000000000000"}, "consul",
      "no working management token is known. Set consul_acl_management_token (from Ansible Vault) or put the token in"),
@@ -302,7 +309,8 @@ def running_state():
 @pytest.mark.parametrize("extra_vars,play,named", BAD_INPUTS,
                          ids=["bootstrap_expect", "service_ttl", "dnsmasq_ttl", "alias_to_unknown_service",
                               "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
-                              "alias_service_injects_hcl", "node_name_injects_recursors", "management_token_wrong",
+                              "alias_service_injects_hcl", "node_name_injects_recursors", "ports_key_injects_recursors",
+                              "dns_config_key_injects_recursors", "allowed_sources_inject_nft", "management_token_wrong",
                               "upstream_is_a_forwarder", "path_injects_a_unit_line"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()

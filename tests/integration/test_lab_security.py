@@ -11,6 +11,7 @@ import json
 import os
 import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +21,7 @@ import pytest
 from harness import ansible_env, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
                     lab_env, management_token, on, wait_until)
-from test_lab_faults import cluster_whole, leader_host, listening
+from test_lab_faults import SERVICE, cluster_whole, leader_host, listening
 
 pytestmark = [
     pytest.mark.slow,
@@ -87,6 +88,24 @@ def test_a_backends_own_token_cannot_register_a_name_it_does_not_declare(lab, na
                              AGENT_API + "/v1/agent/services").stdout)
     assert sorted(services) == ["web01"]
     assert ask("%s.service.zhangeamon.com" % name)[1] != ["6.6.6.6"]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/catalog/deregister", {"Node": "web2", "ServiceID": "web02"}),
+    ("/v1/catalog/register", {"Node": "web2", "Address": "10.89.50.22", "Check": {
+        "CheckID": "hijack", "Name": "hijack", "Status": "critical", "ServiceID": "web02"}}),
+    ("/v1/catalog/register", {"Node": "web9", "Address": "6.6.6.6", "Service": {"ID": "web09", "Service": "web"}}),
+    ("/v1/txn", [{"Service": {"Verb": "delete", "Node": "web2", "Service": {"ID": "web02"}}}]),
+], ids=["deregister_web02", "critical_check_on_web02", "instance_on_another_node", "txn_delete_web02"])
+def test_a_backends_own_token_cannot_touch_its_service_on_another_node(lab, path, body):
+    """web1's token may write `web` and its own node; through the catalog it could act on web02 (node
+    web2) too (HTTP 200 on Consul 1.8.7). web1's agent blocks those endpoints (consul_http_block_endpoints):
+    403, and the forwarders keep answering every backend."""
+    status, answer = agent_put("web1", path, body, host_token("web1"))
+    assert status == 403, answer
+    assert "blocked" in answer, answer
+    assert ask(SERVICE)[1] == ALL
+    assert "6.6.6.6" not in ask(SERVICE)[1]
 
 
 def test_forwarders_answer_only_their_allowed_networks(lab):
@@ -197,6 +216,74 @@ def test_consul_dns_listens_on_loopback_on_clients_and_on_the_address_only_on_se
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1"}, host
     for host, address in SERVERS.items():
         assert listening(host, "udp", 8600) == listening(host, "tcp", 8600) == {"127.0.0.1", address}, host
+
+
+def server_dns_from_upstream(address="10.89.50.12"):
+    """A query from the lab's upstream host (10.89.50.41, outside consul_dns_allowed_sources) to a
+    server's Consul DNS on its bind address: the dig output."""
+    return on("upstream", "dig", "+time=1", "+tries=1", "@" + address, "-p", "8600", SERVICE, check=False).stdout
+
+
+def no_answer(output):
+    return "timed out" in output or "no servers could be reached" in output
+
+
+def test_a_servers_consul_dns_answers_only_loopback_and_the_forwarders(lab):
+    """Consul's DNS on a server's bind address has no filter of its own: the table
+    inet discovery_consul_dns_server drops it from anyone but loopback and the forwarders."""
+    for address in SERVERS.values():
+        assert no_answer(server_dns_from_upstream(address)), address
+    assert ask(SERVICE)[1] == ALL                             # the forwarders, which ask the servers
+    for host, address in SERVERS.items():
+        assert "table inet discovery_consul_dns_server" in on(host, "nft", "list", "tables").stdout, host
+        assert on(host, "dig", "+short", "@127.0.0.1", "-p", "8600", SERVICE).stdout.split() != [], host
+        for forwarder in FORWARDERS:                          # each forwarder, straight to each server
+            assert sorted(on(forwarder, "dig", "+short", "@" + address, "-p", "8600", SERVICE).stdout.split()) == ALL
+
+
+@pytest.mark.parametrize("action", ["restart", "reload", "stop"])
+def test_the_servers_dns_filter_survives_nftables_restart_reload_and_stop(lab, action):
+    """Debian's nftables.service flushes the whole ruleset on start, reload and stop. Its drop-in loads
+    the filter in the same transaction, so the upstream host gets no answer at any moment while node2's
+    nftables restarts (polled throughout), and the forwarders keep answering every backend."""
+    leaks, answers, done = [], [], threading.Event()
+
+    def poll():
+        while not done.is_set():
+            output = server_dns_from_upstream()
+            if not no_answer(output):
+                leaks.append(output)
+            answers.append(ask(SERVICE)[1])
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for _ in range(3):
+            on("node2", "systemctl", action, "nftables")
+            if action == "stop":
+                on("node2", "systemctl", "start", "nftables")
+    finally:
+        done.set()
+        poller.join()
+    assert leaks == []
+    assert answers and all(answer == ALL for answer in answers), answers
+    assert "table inet discovery_consul_dns_server" in on("node2", "nft", "list", "tables").stdout
+    assert on("node2", "systemctl", "is-active", "consul").stdout.strip() == "active"
+
+
+def test_consul_does_not_start_on_a_server_without_its_dns_filter(lab):
+    """Fail closed: the table deleted by hand, a restart of consul on node2 is refused (ExecStartPre);
+    loading the table again (its unit) lets it start."""
+    on("node2", "nft", "delete", "table", "inet", "discovery_consul_dns_server")
+    try:
+        assert on("node2", "systemctl", "restart", "consul", check=False).returncode != 0
+        assert on("node2", "systemctl", "is-active", "consul", check=False).stdout.strip() != "active"
+        assert no_answer(server_dns_from_upstream())
+        assert ask(SERVICE)[1] == ALL                         # the other servers answer the forwarders
+    finally:
+        on("node2", "systemctl", "restart", "consul-dns-nftables")
+        on("node2", "systemctl", "restart", "consul")
+    assert wait_until(cluster_whole, timeout=60, interval=1) is not None
 
 
 TLS_DIR = "/etc/consul.d/tls"

@@ -115,6 +115,8 @@ def test_set_marker_and_meta_rules():
         services.normalize_service(service(name="a", meta={"consul_dns_set": "x"}))
     with pytest.raises(durations.DefinitionError, match="'consul-x' is invalid"):
         services.normalize_service(service(name="a", meta={"consul-x": "1"}))
+    with pytest.raises(durations.DefinitionError, match="is invalid"):
+        services.normalize_service(service(name="a", meta={"k\n": "1"}))   # $ would match before the newline
     with pytest.raises(durations.DefinitionError, match="512"):
         services.normalize_service(service(name="a", meta={"k": "v" * 513}))
     assert services.normalize_service(service(name="a", meta={"n": 5}))["Meta"] == {"n": "5"}

@@ -12,6 +12,7 @@ HOSTILE = [
     "6.6.6.6 www.bank.example",              # a hosts-file line
     "fe80::1%x\n6.6.6.6 www.bank.example",   # ipaddress takes it: a zone ID holding a hosts-file line
     "web\n", "10.0.0.1\n",                   # re's $ matches before a final line break
+    "web.example\n", "web\r",
     "", " web", "web ", "-web", "web-", "we b", "web_1", "a" * 64, None, 5, ["web"],
 ]
 
