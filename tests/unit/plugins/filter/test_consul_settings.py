@@ -13,7 +13,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settin
     is_http_api_path,
     ports_problems,
 )
-from ansible_collections.discovery.consul_dns.plugins.test.consul_settings import TestModule
+from ansible_collections.discovery.consul_dns.plugins.test import consul_settings as consul_settings_tests
 
 ROLE_PORTS = {"http": 8500, "https": -1, "dns": 8600, "grpc": -1, "serf_lan": 8301, "serf_wan": 8302, "server": 8300}
 ROLE_DNS_CONFIG = {"service_ttl": {"*": "0s"}, "node_ttl": "0s", "allow_stale": True, "max_stale": "87600h",
@@ -142,7 +142,7 @@ def test_what_passes_is_of_the_keys_type(value):
 
 @pytest.mark.parametrize("path", ["/v1/catalog/register", "/v1/catalog/deregister", "/v1/txn", "/v1/agent/service/"])
 def test_api_paths(path):
-    assert is_http_api_path(path) and TestModule().tests()["http_api_path"] is is_http_api_path
+    assert is_http_api_path(path) and consul_settings_tests.TestModule().tests()["http_api_path"] is is_http_api_path
 
 
 @pytest.mark.parametrize("path", ["", "/v1/", "v1/txn", "/v2/txn", "/v1/txn\n", "/v1/../txn", "/v1/./txn", "/v1//txn",
