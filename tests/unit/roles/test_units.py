@@ -9,6 +9,8 @@ import subprocess
 import jinja2
 import pytest
 
+from ansible_collections.discovery.consul_dns.plugins.filter.nftables_service_files import nftables_service_files
+
 TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "dnsmasq", "templates")
 SETTINGS = dict(ansible_managed="managed", dnsmasq_firewall=True, dnsmasq_nftables_file="/etc/nftables-discovery-consul-dns.nft")
 
@@ -54,10 +56,7 @@ def test_the_table_follows_debians_nftables_service_which_flushes_the_ruleset():
     assert values(table, "Unit", "Before") == ["dnsmasq.service network-pre.target"]
     # its reload reloads the table, after nftables.service's own
     assert values(table, "Unit", "ReloadPropagatedFrom") == ["nftables.service"]
-    # its start (not passed on by PartOf) reloads the table through nftables.service's drop-in
-    drop_in = unit(render("nftables-reloads-table.conf.j2"))
-    assert values(drop_in, "Service", "ExecStartPost") == [
-        "-/usr/bin/systemctl --no-block try-reload-or-restart dnsmasq-consul-nftables.service"]
+    # its start, reload and stop load the table in the same transaction (nftables_service_files' drop-in)
     # the file is loaded whole and the table file itself is idempotent; a stop always succeeds
     assert values(table, "Service", "ExecStart") == ["/usr/sbin/nft -f /etc/nftables-discovery-consul-dns.nft"]
     assert values(table, "Service", "ExecStop") == [
@@ -101,7 +100,9 @@ def test_systemd_accepts_the_units(tmp_path):
     (tmp_path / "dnsmasq.service.d").mkdir()
     (tmp_path / "dnsmasq.service.d" / "discovery-consul-dns.conf").write_text(render("dnsmasq-needs-table.conf.j2"))
     (tmp_path / "nftables.service.d").mkdir()
-    (tmp_path / "nftables.service.d" / "discovery-consul-dns.conf").write_text(render("nftables-reloads-table.conf.j2"))
+    drop_in = [entry for entry in nftables_service_files("/etc/nftables-discovery-consul-dns.nft", "dnsmasq")
+               if entry["path"].endswith("nftables.service.d/discovery-consul-dns.conf")][0]
+    (tmp_path / "nftables.service.d" / "discovery-consul-dns.conf").write_text(drop_in["content"])
     for name in ("dnsmasq.service", "dnsmasq-consul-nftables.service", "nftables.service"):
         proc = subprocess.run(["systemd-analyze", "verify", str(tmp_path / name)], capture_output=True, text=True,
                               env=dict(os.environ, SYSTEMD_UNIT_PATH="%s:" % tmp_path), check=False)
