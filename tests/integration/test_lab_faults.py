@@ -295,6 +295,7 @@ BAD_INPUTS = [
     ({"dnsmasq_upstream_servers": [SECOND_FORWARDER]}, "dnsmasq", "refused: [\"%s (forwarder dns2)\"]" % SECOND_FORWARDER),
     # a path that would add a line to a unit file
     ({"dnsmasq_nftables_file": "/etc/x.nft\nExecStartPre=/bin/id"}, "dnsmasq", "dnsmasq_nftables_file must be an absolute path"),
+    ({"consul_binary": "/usr/bin/consul\nExecStartPre=/bin/id"}, "consul", "consul_binary must be an absolute path"),
 ]
 
 
@@ -311,7 +312,7 @@ def running_state():
                               "consul_validate_fails", "dnsmasq_test_fails", "alias_name_injects_an_option",
                               "alias_service_injects_hcl", "node_name_injects_recursors", "ports_key_injects_recursors",
                               "dns_config_key_injects_recursors", "allowed_sources_inject_nft", "management_token_wrong",
-                              "upstream_is_a_forwarder", "path_injects_a_unit_line"])
+                              "upstream_is_a_forwarder", "path_injects_a_unit_line", "consul_path_injects_a_unit_line"])
 def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, extra_vars, play, named):
     before = running_state()
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))

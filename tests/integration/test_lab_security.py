@@ -9,6 +9,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import ssl
 import subprocess
 import threading
@@ -19,8 +20,8 @@ import urllib.request
 import pytest
 
 from harness import ansible_env, play_recap, run_module
-from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, ask, converge,
-                    lab_env, management_token, on, wait_until)
+from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS,
+                    VENV_BIN, ask, converge, lab_env, management_token, on, wait_until)
 from test_lab_faults import SERVICE, cluster_whole, leader_host, listening
 
 pytestmark = [
@@ -572,3 +573,19 @@ def test_the_management_token_is_rotated_and_the_old_one_stops_working(lab):
     proc = converge("--tags", "consul", "--limit", "node1,web1")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), proc.stdout[-3000:]
+
+
+def test_a_new_cluster_is_bootstrapped_before_any_other_host_has_its_keys(lab):
+    """The lab's first converge: the management token of the new cluster was written (bootstrapped on
+    a server) before any client or forwarder was given its agent's keys and certificate, so none of them
+    could bootstrap the cluster first."""
+    with open(FIRST_CONVERGE_LOG, encoding="utf-8") as log:
+        tasks = log.read().split("\nTASK [")
+    bootstrapped = [number for number, task in enumerate(tasks)
+                    if task.startswith("discovery.consul_dns.consul : Write the token file]")
+                    and re.search(r"^changed: \[node\d -> localhost\]", task, re.M)]
+    keys_given = [number for number, task in enumerate(tasks)
+                  if task.startswith("discovery.consul_dns.consul : Write the agent's folders, keys, certificates")
+                  and re.search(r"^changed: \[(web|dns)\d\]", task, re.M)]
+    assert bootstrapped and keys_given, "the first converge neither bootstrapped nor configured the clients"
+    assert bootstrapped[0] < keys_given[0]
