@@ -55,10 +55,11 @@ def agent_put(host, path, body, token):
     # Python's ipaddress takes it as an IPv6 address: its zone ID carries a hosts file line
     ("evil-zone", ZONE_ID_ADDRESS, ("www.bank.example",)),
 ], ids=["hosts-file-lines", "ipv6-zone-id"])
-def test_a_hostile_service_address_never_reaches_a_forwarders_answers(lab, instance, address, names):
+def test_a_hostile_service_address_never_reaches_a_forwarders_answers(lab, tmp_path, instance, address, names):
     """web1 may register `web`; it registers an instance whose address is a hosts-file payload.
     The alias watch drops it (logged, naming it), no forwarder answers the payload's names, the
-    alias keeps answering exactly the healthy backends, and the lookup leaves the instance out."""
+    alias keeps answering exactly the healthy backends, the lookup leaves the instance out, and so
+    does the inventory plugin (no host, no address of it)."""
     token = host_token("web1")
     status, body = agent_put("web1", "/v1/agent/service/register",
                              {"ID": instance, "Name": "web", "Address": address}, token)
@@ -75,6 +76,9 @@ def test_a_hostile_service_address_never_reaches_a_forwarders_answers(lab, insta
             aliases = on(host, "sh", "-c", "cat /var/lib/consul-dns-aliases/*").stdout
             assert "bank" not in aliases and "%" not in aliases, (host, aliases)
         assert controller_lookup(**controller_environment())["msg"] == ALL
+        proc, found = controller_inventory(tmp_path)
+        assert sorted(found.get("service_web", {}).get("hosts", [])) == sorted(BACKENDS), proc.stderr[-2000:]
+        assert "bank" not in proc.stdout and "fe80::1%" not in proc.stdout
     finally:
         agent_put("web1", "/v1/agent/service/deregister/" + instance, {}, token)
 
@@ -417,15 +421,22 @@ def controller_lookup(**environment):
                       env=environment)
 
 
+def controller_inventory(workdir):
+    """The inventory plugin on the controller against a server (its certificate and token): the
+    ansible-inventory --list process and what it listed."""
+    source = os.path.join(str(workdir), "consul.yml")
+    with open(source, "w", encoding="utf-8") as handle:
+        json.dump(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node2"], scheme="https",
+                       token=controller_token(), passing_only=True, **CONTROLLER_TLS), handle)
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-inventory"), "-i", source, "--list"],
+                          capture_output=True, text=True, check=False, env=ansible_env())
+    return proc, json.loads(proc.stdout or "{}")
+
+
 def test_the_controller_reads_the_catalog_over_https_with_its_certificate_and_token(lab, tmp_path):
     """The README's lookup and an inventory source, run on the controller against the servers."""
     assert controller_lookup(**controller_environment())["msg"] == ALL
-    source = tmp_path / "consul.yml"
-    source.write_text(json.dumps(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node2"], scheme="https",
-                                      token=controller_token(), passing_only=True, **CONTROLLER_TLS)))
-    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-inventory"), "-i", str(source), "--list"],
-                          capture_output=True, text=True, check=False, env=ansible_env())
-    found = json.loads(proc.stdout or "{}")
+    proc, found = controller_inventory(tmp_path)
     assert sorted(found.get("service_web", {}).get("hosts", [])) == sorted(BACKENDS), proc.stderr[-2000:]
     assert sorted(found["service_consul"]["hosts"]) == sorted(SERVERS)
     assert json.loads(json.dumps(found["_meta"]["hostvars"]["web1"]["ansible_host"])) in (
