@@ -11,11 +11,11 @@ name: nftables_service_files
 short_description: The files that make Debian's nftables.service load a table with the host's own rules, atomically
 version_added: 0.5.0
 description:
-  - Debian's C(nftables.service) loads C(/etc/nftables.conf), which begins with C(flush ruleset): on its
+  - "Debian's C(nftables.service) loads C(/etc/nftables.conf), which begins with C(flush ruleset): on its
     start, reload and stop every other table is gone, if only for a moment. These files make each of them
     load the collection's tables in the same C(nft -f) transaction as the host's own rules (a drop-in of
     C(nftables.service) and two rule files that include every file of a shared folder), so there is no
-    moment without them.
+    moment without them."
   - Each role that has a table adds its own include file (O(name)) to the shared folder; the shared files
     are the same whichever role writes them, so a host with a Consul server and a forwarder loads both.
   - Entries for M(discovery.consul_dns.config_files).

@@ -11,9 +11,9 @@ name: upstream_loops
 short_description: The upstream resolvers through which a forwarder would ask itself or another forwarder
 version_added: 0.5.0
 description:
-  - Of dnsmasq C(server=) values (an IP address, optionally C(#port)), those that are loopback, unspecified
+  - "Of dnsmasq C(server=) values (an IP address, optionally C(#port)), those that are loopback, unspecified
     (C(0.0.0.0), C(::)), an address of the host itself or of any host of the forwarders' group: a
-    forwarding loop. Each as C(value (why)).
+    forwarding loop. Each as C(value (why))."
   - A host's addresses are its C(consul_advertise_address), C(consul_bind_address), and from its gathered
     facts every IPv4 and IPv6 address of its interfaces; a forwarder with none known is an error.
 options:

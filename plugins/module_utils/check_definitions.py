@@ -276,12 +276,10 @@ def raw_secret_values(params):
             yield text_type(value)
         elif isinstance(value, dict):
             for item in value.values():
-                for leaf in leaves(item):
-                    yield leaf
+                yield from leaves(item)
         elif is_iterable(value):
             for item in value:
-                for leaf in leaves(item):
-                    yield leaf
+                yield from leaves(item)
 
     def walk(value):
         if isinstance(value, dict):

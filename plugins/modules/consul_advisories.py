@@ -26,8 +26,10 @@ attributes:
     description: Runs on the controller only.
   async:
     support: none
+    description: Answers at once; nothing to wait for.
   bypass_host_loop:
     support: none
+    description: Runs once for each host, on what was read from it.
   check_mode:
     support: full
     description: Only warns; the same in check mode.
@@ -35,7 +37,9 @@ attributes:
     support: none
     description: Nothing changes.
   platform:
+    support: full
     platforms: all
+    description: Any host; the version is read from it before.
 options:
   version:
     description:

@@ -17,7 +17,7 @@ description:
     with the question's ID whose code is NOERROR or NXDOMAIN; REFUSED, SERVFAIL, an ICMP error or
     silence count as no answer.
   - Fails, naming every server and what it got, when fewer than O(min_answering) answered.
-  - Python's standard library only (no dnspython): it runs on hosts without the Consul role's virtualenv.
+  - Python's standard library only (no dnspython), so that it runs on hosts without the Consul role's virtualenv.
   - Reads only; never changes anything.
 attributes:
   check_mode:

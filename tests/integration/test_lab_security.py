@@ -263,7 +263,7 @@ def test_the_servers_dns_filter_survives_nftables_restart_reload_and_stop(lab, a
     poller = threading.Thread(target=poll)
     poller.start()
     try:
-        for _ in range(3):
+        for _round in range(3):
             # systemd refuses a unit started more than 5 times in 10 s (start-limit-hit)
             on("node2", "systemctl", "reset-failed", "nftables")
             on("node2", "systemctl", action, "nftables")

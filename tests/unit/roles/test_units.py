@@ -30,7 +30,7 @@ def unit(text):
         if line.startswith("["):
             section = settings.setdefault(line.strip("[]"), {})
         else:
-            key, _, value = line.partition("=")
+            key, _equals, value = line.partition("=")
             section.setdefault(key.strip(), []).append(value.strip())
     return settings
 

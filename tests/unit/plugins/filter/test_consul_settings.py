@@ -122,19 +122,19 @@ def test_a_dns_config_key_is_a_known_name_or_refused(key, value):
 def test_nested_keys_are_labels_or_known_names(service, soa_key, value):
     """What passes can be written into HCL as it is: a label or *, a known soa key, values of their type."""
     ttl_ok = dns_config_problems({"service_ttl": {service: "1s"}}) == []
-    assert ttl_ok == (service == "*" or (0 < len(service) <= 63 and service.replace("-", "").isalnum()
-                                          and service.isascii() and not service.startswith("-")
-                                          and not service.endswith("-")))
+    label = (0 < len(service) <= 63 and service.replace("-", "").isalnum() and service.isascii()
+             and not service.startswith("-") and not service.endswith("-"))
+    assert ttl_ok == (service == "*" or label)
     assert (dns_config_problems({"soa": {soa_key: 1}}) == []) == (soa_key in SOA_KEYS)
     if dns_config_problems({"soa": {"min_ttl": value}}) == []:
-        assert type(value) is int and 0 <= value < 2 ** 32
+        assert isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 32
 
 
 @settings(max_examples=300, deadline=None)
 @given(value=any_value)
 def test_what_passes_is_of_the_keys_type(value):
     if ports_problems({"dns": value}) == []:
-        assert type(value) is int and -1 <= value <= 65535
+        assert isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= 65535
     for key, kind in DNS_CONFIG_KEYS.items():
         if dns_config_problems({key: value}) == []:
             assert {"a boolean": bool, "an integer of 0 or more": int, "a duration": str}.get(kind, dict) is type(value)

@@ -19,8 +19,8 @@ HOSTVARS = {
 FORWARDERS = ["dns1", "dns2", "dns3"]
 
 
-def loops(upstreams, host="dns1", forwarders=FORWARDERS, own=()):
-    return upstream_loops(upstreams, HOSTVARS, forwarders, host, list(own))
+def loops(upstreams, host="dns1", forwarders=tuple(FORWARDERS), own=()):
+    return upstream_loops(upstreams, HOSTVARS, list(forwarders), host, list(own))
 
 
 def test_a_real_upstream_passes():
