@@ -21,9 +21,6 @@ description:
   - An action that runs on the controller only; it never contacts the host.
   - The role P(discovery.consul_dns.consul#role) runs it on every run with the version it read.
 attributes:
-  action:
-    support: full
-    description: Runs on the controller only.
   async:
     support: none
     description: Answers at once; nothing to wait for.
