@@ -5,6 +5,9 @@ to its own canonical re-parse, and names that never end in a line break. Each pr
 hundred examples, so the unit suite stays fast.
 """
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import importlib.util
 import ipaddress
 import os

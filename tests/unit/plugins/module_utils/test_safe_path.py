@@ -1,5 +1,8 @@
 """safe_path: the paths the roles write into systemd units, scripts and configuration files."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import string
 
 import pytest

@@ -1,5 +1,8 @@
 """dns_probe: which DNS servers answer this host (the resolver role asks before it switches)."""
 
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import socket
 import struct
 import threading
