@@ -64,14 +64,14 @@ with ConnectingClient("web.zhangeamon.com") as client:   # resolves through both
 print("a client connecting every 50 ms meanwhile: %d connections, %d failed" % (client.counts["connected"], client.failed()))
 PY
 client=$!
-maintenance() {  # consul_maintenance on web3's own agent, waiting until both forwarders answer accordingly
+maintenance() {  # consul_maintenance on web3's own agent with web3's own token (never the management token), waiting until both forwarders answer accordingly
   ansible web3 -m discovery.consul_dns.consul_maintenance -e ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python \
     -a "$(printf '{"service_id": "web03", "state": "%s", "wait_for_checks": %s, "checks_passing_for": 4, "scheme": "https", "port": 8501,
                    "ca_path": "/etc/consul.d/tls/ca.pem", "client_cert": "/etc/consul.d/tls/agent.pem",
-                   "client_key": "/etc/consul.d/tls/agent-key.pem", "token": "%s",
+                   "client_key": "/etc/consul.d/tls/agent-key.pem", "token_file": "/etc/consul.d/agent.token",
                    "wait_for_dns": {"resolvers": ["10.89.50.31", "10.89.50.32"], "domain": "zhangeamon.com",
                                     "names": ["web.service.zhangeamon.com", "web.zhangeamon.com"]}}' \
-           "$1" "$2" "$(cat "$here/.consul-bj-management.token")")" | grep -E "CHANGED|SUCCESS|FAILED|seconds|\"msg" | head -4
+           "$1" "$2")" | grep -E "CHANGED|SUCCESS|FAILED|seconds|\"msg" | head -4
 }
 sleep 2
 maintenance enabled false
