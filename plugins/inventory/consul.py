@@ -13,6 +13,11 @@ version_added: 0.4.0
 description:
   - Every node of a Consul datacenter becomes a host, with its address as C(ansible_host), so that a
     playbook can target "the hosts running a healthy C(web)" (a play's C(hosts) set to C(service_web)).
+  - Each host gets C(ansible_host) and one variable, C(consul_catalog), holding what the catalog says about
+    it (C(node), C(datacenter), C(node_meta), and C(services), a dict of service name to its instances,
+    each with C(id), C(address), C(port), C(tags), C(meta) and C(health)). One name, which no role of the
+    collection reads as a setting, so this source can be combined with a static inventory that sets the
+    roles' variables (C(consul_services), C(consul_datacenter)).
   - Groups C(service_<name>) for the services a node runs, C(tag_<tag>) for their tags and
     C(dc_<datacenter>); Ansible's C(keyed_groups), C(groups) and C(compose) on top of them, and
     inventory caching.
@@ -83,7 +88,7 @@ client_key: ~/.consul-bj/controller-key.pem
 # token: from CONSUL_HTTP_TOKEN, or here with !vault
 passing_only: true
 keyed_groups:
-  - key: consul_node_meta.rack | default('none')
+  - key: consul_catalog.node_meta.rack | default('none')
     prefix: rack
 compose:
   ansible_user: "'deploy'"
@@ -144,8 +149,8 @@ def catalog_hosts(catalog, services=(), tags=(), passing_only=False):
             display.warning("consul inventory: left out node %r: its name must be a DNS name and its address an IP "
                             "address or a DNS name (address %r)" % (name, node.get("Address")))
             continue
-        hosts[name] = dict(ansible_host=address, consul_node=name, consul_datacenter=node.get("Datacenter"),
-                           consul_node_meta=node.get("Meta") or {}, consul_services={})
+        hosts[name] = dict(ansible_host=address, consul_catalog=dict(
+            node=name, datacenter=node.get("Datacenter"), node_meta=node.get("Meta") or {}, services={}))
     for service, entries in sorted(catalog["instances"].items()):
         if services and service not in services:
             continue
@@ -161,12 +166,12 @@ def catalog_hosts(catalog, services=(), tags=(), passing_only=False):
                                 "an IP address or a DNS name (address %r)"
                                 % (instance.get("ID"), service, node, instance["Address"]))
                 continue
-            hosts[node]["consul_services"].setdefault(service, []).append(dict(
+            hosts[node]["consul_catalog"]["services"].setdefault(service, []).append(dict(
                 id=instance.get("ID"), address=address,
                 port=instance.get("Port"), tags=instance.get("Tags") or [], meta=instance.get("Meta") or {},
                 health=health))
     if filtered:
-        hosts = dict((name, host) for name, host in hosts.items() if host["consul_services"])
+        hosts = dict((name, host) for name, host in hosts.items() if host["consul_catalog"]["services"])
     return hosts
 
 
@@ -217,9 +222,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for key, value in variables.items():
                 self.inventory.set_variable(name, key, wrap_var(value))
             groups = set()
-            if variables["consul_datacenter"]:
-                groups.add(group_name(prefixes["datacenter"], variables["consul_datacenter"]))
-            for service, instances in variables["consul_services"].items():
+            catalog = variables["consul_catalog"]
+            if catalog["datacenter"]:
+                groups.add(group_name(prefixes["datacenter"], catalog["datacenter"]))
+            for service, instances in catalog["services"].items():
                 groups.add(group_name(prefixes["service"], service))
                 groups.update(group_name(prefixes["tag"], tag) for instance in instances for tag in instance["tags"])
             for group in sorted(groups):

@@ -76,11 +76,11 @@ def test_hosts_grouped_by_service_tag_and_datacenter_with_their_services(tmp_pat
     assert members(found, "tag_v2") == ["inv-a"] and members(found, "tag_x_y") == ["inv-c"]
     assert members(found, "dc_dc1") == ["inv-a", "inv-b", "inv-c"]
     host_b = found["_meta"]["hostvars"]["inv-b"]
-    assert host_b["ansible_host"] == "127.0.0.62" and host_b["consul_node_meta"] == {"rack": "r2"}
-    assert host_b["consul_datacenter"] == "dc1"
-    assert host_b["consul_services"]["inv-web"] == [dict(id="inv-web", address="127.0.0.62", port=8000, tags=["rails"],
+    assert host_b["ansible_host"] == "127.0.0.62" and host_b["consul_catalog"]["node_meta"] == {"rack": "r2"}
+    assert host_b["consul_catalog"]["datacenter"] == "dc1"
+    assert host_b["consul_catalog"]["services"]["inv-web"] == [dict(id="inv-web", address="127.0.0.62", port=8000, tags=["rails"],
                                                          meta={}, health="critical")]
-    assert host_b["consul_services"]["inv-api"][0]["health"] == "passing"
+    assert host_b["consul_catalog"]["services"]["inv-api"][0]["health"] == "passing"
 
 
 def test_a_node_name_that_is_no_host_name_is_left_out_with_a_warning(tmp_path, catalog):
@@ -99,9 +99,9 @@ def test_filters_passing_only_tags_node_meta(tmp_path, catalog):
 
 
 def test_keyed_groups_compose_and_the_graph(tmp_path, catalog):
-    options = dict(services=SERVICES, keyed_groups=[dict(key="consul_node_meta.rack | default('none')", prefix="rack")],
-                   compose=dict(web_port="consul_services['inv-web'][0].port | default(0)"),
-                   groups=dict(healthy_web="consul_services['inv-web'] | default([]) | selectattr('health', 'eq', 'passing') | length > 0"))
+    options = dict(services=SERVICES, keyed_groups=[dict(key="consul_catalog.node_meta.rack | default('none')", prefix="rack")],
+                   compose=dict(web_port="consul_catalog.services['inv-web'][0].port | default(0)"),
+                   groups=dict(healthy_web="consul_catalog.services['inv-web'] | default([]) | selectattr('health', 'eq', 'passing') | length > 0"))
     found = listed(tmp_path, catalog, **options)
     assert members(found, "rack_r1") == ["inv-a"] and members(found, "rack_none") == ["inv-c"]
     assert members(found, "healthy_web") == ["inv-a"]
@@ -114,7 +114,7 @@ def test_values_from_consul_are_never_templated(tmp_path, catalog):
     path = tmp_path / "consul.yml"
     path.write_text(yaml.safe_dump(dict(plugin="discovery.consul_dns.consul", services=SERVICES, **catalog.connection())))
     proc = subprocess.run([os.path.join(VENV_BIN, "ansible"), "-i", str(path), "inv-c", "-c", "local", "-m", "ansible.builtin.debug",
-                           "-a", "msg={{ consul_node_meta.note }}"], capture_output=True, text=True, check=False, env=ansible_env())
+                           "-a", "msg={{ consul_catalog.node_meta.note }}"], capture_output=True, text=True, check=False, env=ansible_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "lookup('ansible.builtin.pipe', 'echo INJECTED')" in proc.stdout and "\"INJECTED\"" not in proc.stdout
 

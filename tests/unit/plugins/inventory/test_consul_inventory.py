@@ -22,15 +22,15 @@ CATALOG = dict(
 def test_every_node_without_filters_and_none_that_could_not_be_a_host():
     hosts = catalog_hosts(CATALOG)
     assert sorted(hosts) == ["a", "b", "c"]
-    assert hosts["b"]["consul_services"]["api"][0]["address"] == "10.9.9.9"
-    assert hosts["a"]["consul_services"]["web"][0]["address"] == "10.0.0.1"   # the node's when the service has none
-    assert hosts["b"]["consul_services"]["web"][0]["health"] == "critical"
+    assert hosts["b"]["consul_catalog"]["services"]["api"][0]["address"] == "10.9.9.9"
+    assert hosts["a"]["consul_catalog"]["services"]["web"][0]["address"] == "10.0.0.1"   # the node's when the service has none
+    assert hosts["b"]["consul_catalog"]["services"]["web"][0]["health"] == "critical"
 
 
 def test_filters_keep_the_nodes_with_an_instance_left():
     assert sorted(catalog_hosts(CATALOG, services=["web"])) == ["a", "b"]
     assert sorted(catalog_hosts(CATALOG, passing_only=True)) == ["a", "b"]
-    assert sorted(catalog_hosts(CATALOG, passing_only=True)["b"]["consul_services"]) == ["api"]
+    assert sorted(catalog_hosts(CATALOG, passing_only=True)["b"]["consul_catalog"]["services"]) == ["api"]
     assert sorted(catalog_hosts(CATALOG, tags=["v2"])) == ["a"]
 
 
@@ -50,7 +50,7 @@ def test_a_near_address_is_never_ansible_host_nor_an_instance_address(monkeypatc
                    instances=dict(web=[entry("a", "web", address=zone_payload), entry("a", "api", address="10.0.0.1\n")]))
     hosts = catalog_hosts(catalog)
     assert sorted(hosts) == ["a"] and hosts["a"]["ansible_host"] == "fd00::1"
-    assert hosts["a"]["consul_services"] == {}
+    assert hosts["a"]["consul_catalog"]["services"] == {}
     assert [w.split(":")[1].split(" its ")[0] for w in warnings] == [
         " left out node 'b'", " left out node 'c'", " left out node 'd'",
         " left out instance 'web1' of service 'web' on node 'a'", " left out instance 'api1' of service 'web' on node 'a'"]

@@ -179,7 +179,7 @@ def test_the_inventory_never_takes_a_near_address(node_address, service_address)
         patch.setattr(inventory.display, "warning", lambda message: None)
         hosts = inventory.catalog_hosts(catalog)
     for host in hosts.values():
-        for address in [host["ansible_host"]] + [i["address"] for i in host["consul_services"].get("web", [])]:
+        for address in [host["ansible_host"]] + [i["address"] for i in host["consul_catalog"]["services"].get("web", [])]:
             if dns_names.parse_ip_address(address) is None:
                 assert_safe_name(address)
             else:
