@@ -23,6 +23,25 @@ def alias_targets(aliases, domain):
     return result
 
 
+def alias_watches(aliases, domain, handler):
+    """One Consul service watch per alias target (service and tag), running the alias handler with the
+    arguments that name its hosts file and how to reach this host's agent."""
+    watches, seen = [], set()
+    for alias in alias_targets(aliases, domain):
+        if alias["target"] in seen:
+            continue
+        seen.add(alias["target"])
+        args = [handler["python"], handler["path"],
+                "--file", "%s/%s.hosts" % (handler["alias_dir"].rstrip("/"), alias["target"]),
+                "--name", alias["target"], "--service", alias["service"], "--tag", alias.get("tag") or "",
+                "--api-url", handler["api_url"], "--ca-file", handler.get("ca_file") or "",
+                "--client-cert", handler.get("client_cert") or "", "--client-key", handler.get("client_key") or ""]
+        if handler.get("token_file"):
+            args += ["--token-file", handler["token_file"]]
+        watches.append(dict(service=alias["service"], tag=alias.get("tag") or "", passingonly=True, args=args))
+    return watches
+
+
 def aliases_of(aliases, service, tags=None):
     """The aliases that answer an instance of ``service`` with ``tags``: untagged ones, and those
     whose tag the instance has."""
@@ -44,4 +63,5 @@ def reverse_zone(cidr):
 
 class FilterModule(object):
     def filters(self):
-        return {"alias_targets": alias_targets, "aliases_of": aliases_of, "reverse_zone": reverse_zone}
+        return {"alias_targets": alias_targets, "alias_watches": alias_watches, "aliases_of": aliases_of,
+                "reverse_zone": reverse_zone}

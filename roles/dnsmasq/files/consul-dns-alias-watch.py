@@ -12,6 +12,9 @@ handler asks the agent for a consistent (leader-confirmed) read and publishes th
 fails, the file is left as it was. Only a confirmed empty list empties the file (the alias then
 answers its CNAME with no address, never a stale one). Writes are atomic (rename).
 
+With --fetch it reads no stdin and publishes the leader-confirmed list itself: the dnsmasq role runs it
+so when it adds an alias or a new handler, as the agent's watch may have run before either existed.
+
 Only IP addresses are ever written: whoever may register a service decides its Address, and a
 hosts file line holds names after the address. Only strict address text is taken (ASCII, no IPv6
 zone ID, no leading zeros) and written in its canonical form. Anything else is dropped and logged (journal and
@@ -166,18 +169,27 @@ def main(argv=None, stdin=sys.stdin):
     parser.add_argument("--client-key", default="")
     parser.add_argument("--token-file", default="",
                         help="a token that may read the service, for the confirming read (default: the agent's)")
+    parser.add_argument("--fetch", action="store_true",
+                        help="ask the agent itself (a read the leader confirms) instead of reading a watch's stdin")
     args = parser.parse_args(argv)
 
-    raw = stdin.read()
-    try:
-        offered = addresses_of(json.loads(raw) if raw.strip() else [])
-    except ValueError:
-        offered = []
     published = read_published(args.file, args.name)
     token = read_token(args.token_file) if args.token_file else os.environ.get("CONSUL_HTTP_TOKEN", "")
-    chosen = decide(offered, published,
-                    lambda: consistent_addresses(args.api_url, args.service, args.tag, token,
-                                                 tls_context(args.ca_file, args.client_cert, args.client_key)))
+
+    def confirmed():
+        return consistent_addresses(args.api_url, args.service, args.tag, token,
+                                    tls_context(args.ca_file, args.client_cert, args.client_key))
+
+    if args.fetch:
+        # what the leader says, as it is: an empty answer empties the file, a failed read leaves it
+        chosen = confirmed()
+    else:
+        raw = stdin.read()
+        try:
+            offered = addresses_of(json.loads(raw) if raw.strip() else [])
+        except ValueError:
+            offered = []
+        chosen = decide(offered, published, confirmed)
     if chosen is not None:
         publish(args.file, args.name, chosen)
     return 0

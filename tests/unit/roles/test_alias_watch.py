@@ -125,3 +125,22 @@ def test_a_removal_is_confirmed_with_the_token_in_the_token_file(tmp_path, monke
                io.StringIO(json.dumps(entries("10.0.0.2"))))
     assert asked == [sent]
     assert hosts.read_text() == "10.0.0.2 web.alias.consul\n"
+
+
+@pytest.mark.parametrize("confirmed,expected", [
+    (["10.0.0.4"], "10.0.0.4 web.alias.consul\n"),                     # the leader's list, as it is
+    ([], ""),                                                          # a confirmed empty list empties it
+    (None, "10.0.0.2 web.alias.consul\n"),                             # a failed read leaves the file
+])
+def test_fetch_publishes_what_the_leader_confirms_without_reading_stdin(tmp_path, monkeypatch, confirmed, expected):
+    """--fetch (the dnsmasq role's first publication of a new alias) asks the agent itself."""
+    hosts = tmp_path / "web.hosts"
+    hosts.write_text("10.0.0.2 web.alias.consul\n")
+    monkeypatch.setattr(watch, "consistent_addresses", lambda *args, **kwargs: confirmed)
+
+    class Unread(io.StringIO):
+        def read(self, *args):
+            raise AssertionError("--fetch read stdin")
+
+    assert watch.main(["--file", str(hosts), "--name", "web.alias.consul", "--service", "web", "--fetch"], Unread()) == 0
+    assert hosts.read_text() == expected

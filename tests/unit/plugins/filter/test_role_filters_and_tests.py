@@ -1,7 +1,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, aliases_of, reverse_zone
+from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, alias_watches, aliases_of, reverse_zone
 from ansible_collections.discovery.consul_dns.plugins.filter.first_version import first_version
 from ansible_collections.discovery.consul_dns.plugins.filter.resolv_conf import search_domains
 from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import stale_files
@@ -75,3 +75,18 @@ def test_check_hold_seconds():
     ("nameserver 10.0.0.2\n", []), (None, []), ("", [])])
 def test_search_domains_are_those_glibc_would_take(text, domains):
     assert search_domains(text) == domains
+
+
+def test_alias_watches_one_per_target_naming_its_file_and_the_agent():
+    aliases = [dict(name="web.example.com", service="web"), dict(name="www.example.com", service="web"),
+               dict(name="v2.example.com", service="web", tag="v2")]
+    handler = dict(python="/usr/bin/python3", path="/usr/local/lib/h.py", alias_dir="/var/lib/a/",
+                   api_url="https://127.0.0.1:8501", ca_file="/etc/consul.d/tls/ca.pem", token_file="/etc/consul.d/agent.token")
+    watches = alias_watches(aliases, "d", handler)
+    assert [(w["service"], w["tag"], w["passingonly"]) for w in watches] == [("web", "", True), ("web", "v2", True)]
+    args = watches[1]["args"]
+    assert args[:2] == ["/usr/bin/python3", "/usr/local/lib/h.py"]
+    assert args[args.index("--file") + 1] == "/var/lib/a/v2.web.alias.d.hosts"
+    assert args[args.index("--name") + 1] == "v2.web.alias.d" and args[args.index("--tag") + 1] == "v2"
+    assert args[args.index("--client-cert") + 1] == "" and args[-2:] == ["--token-file", "/etc/consul.d/agent.token"]
+    assert "--token-file" not in alias_watches(aliases, "d", dict(handler, token_file=""))[0]["args"]
