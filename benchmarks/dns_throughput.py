@@ -17,7 +17,7 @@ TARGETS = [
     # (what, server, port, name)
     ("static record held by dnsmasq", FORWARDER, 53, "static.lab.test"),
     ("service name, cached (prepared query, dns_ttl 5s)", FORWARDER, 53, "webc.query.zhangeamon.com"),
-    ("service name, TTL 0 (the seed's setting)", FORWARDER, 53, "web.service.zhangeamon.com"),
+    ("service name, TTL 0 (the reference topology's setting)", FORWARDER, 53, "web.service.zhangeamon.com"),
     ("alias name (CNAME + hostsdir)", FORWARDER, 53, "web.zhangeamon.com"),
     ("upstream name (the lab upstream answers with TTL 0: forwarded every time)", FORWARDER, 53, "www.example.test"),
     ("service name direct to one Consul server", SERVERS["node1"], 8600, "web.service.zhangeamon.com"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# molecule test of the seed topology (molecule/default): the lab image and the scenario's network
+# molecule test of the reference topology (molecule/default): the lab image and the scenario's network
 # are made first; leftovers of a killed run are removed by name before and after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -2,7 +2,7 @@
 # ansible-test sanity on a copy of this checkout placed under ansible_collections/discovery/consul_dns
 # (ansible-test needs that path and a git repository). ansible-test bootstraps pip in its per-test
 # virtualenvs from a download host CI cannot reach; the stand-in below does the same job offline
-# with ensurepip and the package index (see shared notes: ansible-test-offline.md).
+# with ensurepip and the package index (docs/measurements.md, "ansible-test sanity offline").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")

@@ -143,7 +143,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Check the SSH port of web01 like the seed does (interval 1s, 3 before passing/critical)
+- name: Check the SSH port of web01 like the reference topology does (interval 1s, 3 before passing/critical)
   discovery.consul_dns.consul_check:
     check_id: web01-ssh
     name: SSH

@@ -97,7 +97,7 @@ author:
 """
 
 EXAMPLES = r"""
-# The seed's web01, 1:1 (consul.d/web.json): a TCP check every second, 3 to pass, 3 to fail.
+# The reference topology's web01, 1:1 (consul.d/web.json): a TCP check every second, 3 to pass, 3 to fail.
 - name: Register web01
   discovery.consul_dns.consul_service:
     id: web01

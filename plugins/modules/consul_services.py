@@ -51,7 +51,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: The seed's two web instances, and nothing else of this set
+- name: The reference topology's two web instances, and nothing else of this set
   discovery.consul_dns.consul_services:
     purge: true
     services:

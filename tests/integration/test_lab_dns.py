@@ -49,7 +49,7 @@ def test_alias_resolves_through_glibc(lab):
 
 
 def test_the_seeds_cname_line_gives_clients_no_address(lab):
-    """The seed's `cname=...,web.service.<domain>`: a bare CNAME, so glibc finds no address."""
+    """The reference topology's `cname=...,web.service.<domain>`: a bare CNAME, so glibc finds no address."""
     cnames, addresses, _ttls, _order = ask("seed-broken.internal.example")
     assert cnames == ["web.service.zhangeamon.com."] and addresses == []
     rc, found = glibc_addresses("client1", "seed-broken.internal.example")

@@ -1,4 +1,4 @@
-"""molecule test of the seed topology on podman hosts, as part of the one test run."""
+"""molecule test of the reference topology on podman hosts, as part of the one test run."""
 
 import os
 import re

@@ -22,8 +22,8 @@ def dns_a(agent, name):
 
 
 def test_seed_web_service_reproduced_and_resolves_healthy_only(agent):
-    """The seed's two `web` instances, its exact checks; DNS answers only the healthy one."""
-    web01 = Listener("127.0.0.21").start()  # the seed's web01 answers; web02's port stays closed
+    """The reference topology's two `web` instances, its exact checks; DNS answers only the healthy one."""
+    web01 = Listener("127.0.0.21").start()  # the reference topology's web01 answers; web02's port stays closed
     try:
         conn = agent.connection()
         instances = [
@@ -52,7 +52,7 @@ def test_seed_web_service_reproduced_and_resolves_healthy_only(agent):
 
 
 def test_seed_checks_identical_to_the_seed_json(agent, quiet_agent):
-    """The seed's JSON sent as is to one agent, the module's registration on another: same checks."""
+    """The reference topology's JSON sent as is to one agent, the module's registration on another: same checks."""
     seed = {"ID": "web01", "Name": "web", "Address": "10.1.88.84", "Tags": ["rails"],
             "Check": {"Name": "SSH", "TCP": "10.1.88.84:22", "Interval": "1s", "Timeout": "1s",
                       "SuccessBeforePassing": 3, "FailuresBeforeCritical": 3}}
@@ -230,7 +230,7 @@ def test_missing_library_is_named(tmp_path):
 
 
 def test_seed_playbook_converges_and_second_run_is_unchanged(agent):
-    """The seed's services file as a playbook; the second run reports changed=0."""
+    """The reference topology's services file as a playbook; the second run reports changed=0."""
     playbook = os.path.join(REPO_PLAYBOOKS, "examples", "seed_services.yml")
     extra = dict(consul_connection=agent.connection())
     rc, output, stats = run_playbook(playbook, extra)

@@ -81,7 +81,7 @@ maintenance disabled true
 printf 'web3 back: %s\n' "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"
 wait "$client"
 
-step "The seed's own cname= line, kept for comparison: a bare CNAME, no address"
+step "The reference topology's own cname= line, kept for comparison: a bare CNAME, no address"
 on web1 dig +noall +answer @"$FORWARDER" seed-broken.internal.example
 
 step "A prepared query cached by dnsmasq for 5 s: the TTL counts down"

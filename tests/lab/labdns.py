@@ -28,7 +28,7 @@ FORWARDERS = {"dns1": FORWARDER, "dns2": "10.89.50.32"}
 SERVERS = {"node1": "10.89.50.11", "node2": "10.89.50.12", "node3": "10.89.50.13"}
 BACKENDS = {"web1": "10.89.50.21", "web2": "10.89.50.22", "web3": "10.89.50.23"}
 ALL = sorted(BACKENDS.values())
-# the seed's checks: interval 1s, failures_before_critical 3, success_before_passing 3; TTL 0
+# the reference topology's checks: interval 1s, failures_before_critical 3, success_before_passing 3; TTL 0
 LEAVE_BOUND = 1 * 3 + 0 + 1     # interval x failures_before_critical + service_ttl + 1 s
 RETURN_BOUND = 1 * 3 + 0 + 1    # interval x success_before_passing + negative-cache TTL + 1 s
 
