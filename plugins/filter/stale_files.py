@@ -32,8 +32,8 @@ options:
     description:
       - Path to content, as C(host_state) returns it in C(files) (null for a file that does not exist),
         for the entries given with C(content).
-      - Must not hold the path of an entry given with C(secret_content) (its content was read back from
-        the host): the filter refuses it.
+      - Must not hold the path of an entry given with C(secret_content), whose content would then have
+        been read back from the host; the filter refuses it.
     type: dict
     required: true
   digests:

@@ -58,7 +58,7 @@ options:
   read_files:
     description:
       - Small text files whose content to return (absent files as null). Never a file that holds a
-        secret: give those in O(digest_files), so that their content does not leave the host.
+        secret; give those in O(digest_files), so that their content does not leave the host.
       - Those that are symbolic links are named in RV(links) with their targets (another program
         manages such a file, for example systemd-resolved's C(/etc/resolv.conf)).
     type: list
