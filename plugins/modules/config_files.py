@@ -12,6 +12,8 @@ module: config_files
 short_description: Write a set of configuration files and their folders in one step, each validated first
 version_added: 0.3.0
 description:
+  - This module is for internal collection use only (the roles of this collection run it); its options
+    and results may change in any release.
   - Brings a set of folders and files to the given content, owner, group and mode, in one round trip
     to the host. An unchanged run reads each file once and writes nothing, where one
     M(ansible.builtin.template) task per file costs two round trips each.
@@ -47,7 +49,11 @@ options:
         choices: [file, directory, absent]
         default: file
       content:
-        description: The file's content. Give exactly one of O(files[].content) and O(files[].secret_content) for a file.
+        description:
+          - The file's content. Give at most one of O(files[].content) and O(files[].secret_content) for a file.
+          - With neither, the file's content stays as it is and only its owner, group and mode are set;
+            the file must exist then. A role does so for a secret it did not need to read (the gossip key
+            every member already has).
         type: str
       secret_content:
         description:
@@ -127,6 +133,8 @@ class FileSpec(object):
         self.secret = entry["secret_content"] is not None
         content = entry["secret_content"] if self.secret else entry["content"]
         self.content = None if content is None else to_bytes(content)
+        # a file given no content: its content stays, its attributes are set
+        self.keep_content = entry["state"] == "file" and content is None
         self.mode = int(entry["mode"], 8) if entry["mode"] else None
         self.uid = pwd.getpwnam(entry["owner"]).pw_uid if entry["owner"] else None
         self.gid = grp.getgrnam(entry["group"]).gr_gid if entry["group"] else None
@@ -247,8 +255,8 @@ def main():
     specs = []
     for entry in module.params["files"]:
         has_content = [entry[key] is not None for key in ("content", "secret_content")]
-        if entry["state"] == "file" and has_content.count(True) != 1:
-            module.fail_json(msg="files: %s needs exactly one of content and secret_content" % entry["path"])
+        if entry["state"] == "file" and has_content.count(True) > 1:
+            module.fail_json(msg="files: %s takes one of content and secret_content, not both" % entry["path"])
         if entry["state"] != "file" and any(has_content):
             module.fail_json(msg="files: %s is %s; content and secret_content are for files" % (entry["path"], entry["state"]))
         if entry["state"] != "absent" and not entry["mode"]:
@@ -275,9 +283,12 @@ def main():
                 module.fail_json(msg="%s is a %s; only a file or a link is removed" % (spec.path, kind))
             continue
         wanted_kind = "directory" if spec.is_directory else "file"
+        if spec.keep_content and kind != "file":
+            module.fail_json(msg="%s is given no content, so it must be a file already; it is %s" % (
+                spec.path, "a " + kind if kind else "absent"))
         if kind not in (None, wanted_kind) and (spec.is_directory or kind != "link"):
             module.fail_json(msg="%s is a %s, not a %s; remove it first" % (spec.path, kind, wanted_kind))
-        write = kind != wanted_kind or (not spec.is_directory and content != spec.content)
+        write = kind != wanted_kind or (not spec.is_directory and not spec.keep_content and content != spec.content)
         set_attributes = not write and attributes_differ(spec, found)
         if write or set_attributes:
             plan.append((spec, kind, write, set_attributes))

@@ -12,6 +12,8 @@ module: consul_advisories
 short_description: Warn about known advisories of the Consul version a host runs
 version_added: 0.5.0
 description:
+  - This module is for internal collection use only (the roles of this collection run it); its options
+    and results may change in any release.
   - Looks the Consul version up in the collection's table of known advisories and returns one
     Ansible warning (C([WARNING])) per advisory that affects it, naming what an attacker gains and
     the releases that fixed it.

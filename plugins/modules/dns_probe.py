@@ -12,6 +12,8 @@ module: dns_probe
 short_description: Check from a host that DNS servers answer it, before its resolver is pointed at them
 version_added: 0.5.0
 description:
+  - This module is for internal collection use only (the roles of this collection run it); its options
+    and results may change in any release.
   - Sends one DNS question (type A, recursion desired) over UDP to each of O(servers) from the host, at
     once, asking again once halfway through O(timeout), and reports which answered. An answer is a reply
     with the question's ID whose code is NOERROR or NXDOMAIN; REFUSED, SERVFAIL, an ICMP error or

@@ -12,9 +12,11 @@ module: host_state
 short_description: Read in one step what a role must know about a host before it changes anything
 version_added: 0.3.0
 description:
+  - This module is for internal collection use only (the roles of this collection run it); its options
+    and results may change in any release.
   - Reports the installed versions of Debian packages, whether a virtualenv satisfies Python
-    requirements, the version a program reports, the state of systemd units and the content of small
-    files, all in one round trip to the host.
+    requirements, the version a program reports, the state of systemd units, the content of small
+    files and the digests of files that hold a secret, all in one round trip to the host.
   - The roles of this collection run it first and skip every install step whose result is already
     there, so that an unchanged run costs a few round trips instead of one per step.
   - Reads only; never changes anything.
@@ -55,13 +57,23 @@ options:
     default: []
   read_files:
     description:
-      - Small text files whose content to return (absent files as null). Give C(no_log) to the task
-        when one of them holds a secret.
+      - Small text files whose content to return (absent files as null). Never a file that holds a
+        secret; give those in O(digest_files), so that their content does not leave the host.
       - Those that are symbolic links are named in RV(links) with their targets (another program
         manages such a file, for example systemd-resolved's C(/etc/resolv.conf)).
     type: list
     elements: path
     default: []
+  digest_files:
+    description:
+      - Files whose SHA-256 digest to return instead of their content (absent files as null), for the
+        files that hold a secret (a key, a token). The controller compares them with the digest of the
+        content it wants (the P(discovery.consul_dns.stale_files#filter) filter), so the secret never
+        travels back from the host to be compared.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.5.0
 author:
   - discovery.consul_dns maintainers (@discovery)
 """
@@ -111,6 +123,12 @@ files:
   description: Each file asked for and its content, or null when it does not exist.
   returned: always
   type: dict
+digests:
+  description: Each file of O(digest_files) and the SHA-256 digest of its content (lower-case hex), or null when it does not exist.
+  returned: always
+  type: dict
+  sample: {/etc/consul.d/agent.token: 4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945}
+  version_added: 0.5.0
 links:
   description: The files of O(read_files) that are symbolic links, each with its target.
   returned: always
@@ -119,6 +137,7 @@ links:
 """
 
 import glob
+import hashlib
 import os
 import re
 
@@ -212,6 +231,21 @@ def file_contents(paths):
     return contents
 
 
+def file_digests(paths):
+    digests = {}
+    for path in paths:
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as content:
+                for block in iter(lambda: content.read(65536), b""):
+                    digest.update(block)
+        except (IOError, OSError):
+            digests[path] = None
+        else:
+            digests[path] = digest.hexdigest()
+    return digests
+
+
 def link_targets(paths):
     return dict((path, os.readlink(path)) for path in paths if os.path.islink(path))
 
@@ -225,6 +259,7 @@ def main():
             version_command=dict(type="list", elements="str"),
             systemd_units=dict(type="list", elements="str", default=[]),
             read_files=dict(type="list", elements="path", default=[]),
+            digest_files=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -244,6 +279,7 @@ def main():
         version=program_version(module, params["version_command"]),
         systemd_units=unit_states(module, params["systemd_units"]),
         files=file_contents(params["read_files"]),
+        digests=file_digests(params["digest_files"]),
         links=link_targets(params["read_files"]),
     )
 

@@ -1,3 +1,4 @@
+import fcntl
 import http.server
 import os
 import subprocess
@@ -24,6 +25,47 @@ def podman_worker(request):
                      if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
         if ungrouped:
             pytest.fail("pytest-xdist did not group %s: is pytest newer than pytest-xdist supports?" % ungrouped[0])
+
+
+# CPU-bound tools (the oldest versions' test run, ansible-lint, galaxy-importer, the docs build) run on
+# the other worker while the lab is built, never while a lab or molecule test runs: on this machine's two
+# cores they starve the lab's Consul servers into elections (seen in CI: SERVFAILs and "no leader" while
+# they ran). Each such test holds this lock exclusively; each test of the podman group holds it shared.
+CPU_LOCK = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "cpu-heavy-tests.lock")
+
+
+def _held(mode):
+    os.makedirs(os.path.dirname(CPU_LOCK), exist_ok=True)
+    handle = open(CPU_LOCK, "a+")
+    started = time.monotonic()
+    fcntl.flock(handle, mode)
+    return handle, time.monotonic() - started
+
+
+@pytest.fixture
+def cpu_to_itself():
+    """For a CPU-bound tool: waits until no lab or molecule test runs, and keeps them waiting."""
+    handle, waited = _held(fcntl.LOCK_EX)
+    if waited > 1:
+        print("waited %.0f s for the lab's tests to pause" % waited)
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_cpu_bound_tool_beside_the_lab(request):
+    if not request.node.get_closest_marker("xdist_group"):
+        yield
+        return
+    handle, waited = _held(fcntl.LOCK_SH)
+    if waited > 1:
+        print("waited %.0f s for a CPU-bound test on the other worker" % waited)
+    try:
+        yield
+    finally:
+        handle.close()
 
 
 @pytest.fixture(scope="session")

@@ -515,24 +515,36 @@ def test_a_play_targets_the_hosts_of_a_healthy_service_from_the_catalog(lab, tmp
 KEPT_FILES = "/root/.ansible/tmp"
 
 
-def test_no_client_or_forwarder_ever_receives_the_management_token(lab):
+def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readmes_inventory(lab, tmp_path):
     """Root on a client or forwarder keeps every file Ansible sends it: a converge of the agents and
     forwarders, a rolling restart of a client and a forwarder (run with neither server in the play,
     so the ACL work finds a server itself) and a rolling deploy over web1-3 leave no file on those
     hosts holding the management token. The same files hold each host's own token (its services'
-    registration) and a web host's service id: they are the files the modules' arguments are in."""
+    registration) and a web host's service id: they are the files the modules' arguments are in.
+
+    Every run takes the README's inventory: the inventory plugin's source combined with a static one
+    (whose hosts it also lists, with variables of its own), no fact cache, no consul_advertise_address.
+    The converge changes nothing; the rolling deploy needs no server's facts."""
+    source = tmp_path / "consul.yml"
+    source.write_text(json.dumps(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https",
+                                      token=controller_token(), **CONTROLLER_TLS)))
+    readme_inventory = ["-i", str(source), "-i", os.path.join(LAB, "inventory.yml")]
     hosts = sorted(BACKENDS) + sorted(FORWARDERS)
-    kept = dict(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
+    kept = dict(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False", ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
     for host in hosts:
         on(host, "rm", "-rf", KEPT_FILES)
     try:
-        runs = [converge("--tags", "consul,dnsmasq", **kept)]
+        runs = [converge("--tags", "consul,dnsmasq", *readme_inventory, **kept)]
+        assert runs[0].returncode == 0, runs[0].stdout[-4000:]
+        recap = play_recap(runs[0].stdout)
+        assert set(recap) >= set(hosts) and all(counts["changed"] == 0 for counts in recap.values()), runs[0].stdout[-3000:]
         # a setting of every agent changed and back: web1 and dns1 restart twice, one at a time
         for setting in ("true", "false"):
-            runs.append(converge("--tags", "consul", "--limit", "web1,dns1",
+            runs.append(converge("--tags", "consul", "--limit", "web1,dns1", *readme_inventory,
                                  "-e", "consul_enable_local_script_checks=" + setting, **kept))
         assert "restart.yml for web1" in runs[1].stdout and "restart.yml for dns1" in runs[1].stdout, runs[1].stdout[-3000:]
         runs.append(converge("-e", "rolling_deploy_service=web", "-e", "rolling_deploy_tasks=%s/deploy-web.yml" % LAB,
+                             *readme_inventory,
                              playbook=os.path.join(LAB, os.pardir, os.pardir, "playbooks", "rolling_deploy.yml"), **kept))
         for proc in runs:
             assert proc.returncode == 0, proc.stdout[-4000:]

@@ -4,7 +4,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import alias_targets, alias_watches, aliases_of, reverse_zone
 from ansible_collections.discovery.consul_dns.plugins.filter.first_version import first_version
 from ansible_collections.discovery.consul_dns.plugins.filter.resolv_conf import search_domains
-from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import stale_files
 
 
 def test_each_alias_gets_its_local_name_tag_first():
@@ -26,13 +25,6 @@ def test_reverse_zone_of_octet_boundaries(cidr, zone):
 def test_reverse_zone_refuses_what_has_no_zone_of_its_own(cidr):
     with pytest.raises(AnsibleFilterError):
         reverse_zone(cidr)
-
-
-def test_stale_files_compares_content_or_secret_content_by_path():
-    files = [{"path": "/a", "content": "x\n"}, {"path": "/b", "secret_content": "s\n"}, {"path": "/c", "content": "c"}]
-    assert stale_files(files, {"/a": "x\n", "/b": "s\n", "/c": "c"}) == []
-    assert stale_files(files, {"/a": "x", "/b": "s\n", "/c": None}) == [files[0], files[2]]
-    assert stale_files(files, {}) == files   # not read at all: stale
 
 
 @pytest.mark.parametrize("text, version", [("Consul v1.8.7\nRevision 1\n", "1.8.7"), ("1.8.7+dfsg1-2+b3", "1.8.7"),

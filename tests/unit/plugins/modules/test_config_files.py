@@ -96,8 +96,8 @@ def test_a_link_is_replaced_by_the_file_and_absent_removes(monkeypatch, tmp_path
 
 @pytest.mark.parametrize("entry, message", [
     ({"path": "relative", "content": "", "mode": "0644"}, "must be absolute"),
-    ({"path": "/x", "mode": "0644"}, "exactly one of content and secret_content"),
-    ({"path": "/x", "content": "a", "secret_content": "b", "mode": "0644"}, "exactly one of"),
+    ({"path": "/no/such/file", "mode": "0644"}, "given no content, so it must be a file already; it is absent"),
+    ({"path": "/x", "content": "a", "secret_content": "b", "mode": "0644"}, "one of content and secret_content, not both"),
     ({"path": "/x", "content": "a"}, "needs a mode"),
     ({"path": "/x", "content": "a", "mode": "rw-r--r--"}, "octal"),
     ({"path": "/x", "content": "a", "mode": "0644", "owner": "no-such-user-here"}, "does not exist"),
@@ -105,3 +105,19 @@ def test_a_link_is_replaced_by_the_file_and_absent_removes(monkeypatch, tmp_path
 def test_bad_entries_are_refused_naming_the_path(monkeypatch, entry, message):
     result = run(monkeypatch, [entry])
     assert result["failed"] and message in result["msg"]
+
+
+def test_a_file_given_no_content_keeps_it_and_gets_its_mode(monkeypatch, tmp_path):
+    key = tmp_path / "gossip.key"
+    key.write_text("k3y\n")
+    key.chmod(0o644)
+    result = run(monkeypatch, [{"path": str(key), "mode": "0600"}])
+    assert result["changed_paths"] == [str(key)] and mode_of(str(key)) == 0o600
+    assert key.read_text() == "k3y\n"
+    assert "k3y" not in json.dumps(result)   # nothing of the content in the diff
+    assert run(monkeypatch, [{"path": str(key), "mode": "0600"}])["changed_paths"] == []
+
+
+def test_a_folder_given_no_content_is_refused(monkeypatch, tmp_path):
+    result = run(monkeypatch, [{"path": str(tmp_path), "mode": "0600"}])
+    assert result["failed"] and "must be a file already; it is a directory" in result["msg"]

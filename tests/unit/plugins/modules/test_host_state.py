@@ -1,9 +1,36 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import pytest
+import hashlib
+import json
 
-from ansible_collections.discovery.consul_dns.plugins.modules.host_state import link_targets, requirements_met, venv_distributions
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.discovery.consul_dns.plugins.modules import host_state
+from ansible_collections.discovery.consul_dns.plugins.modules.host_state import (
+    file_digests, link_targets, requirements_met, venv_distributions)
+
+
+class Exit(Exception):
+    pass
+
+
+def run(monkeypatch, **args):
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    results = []
+
+    def finish(self, **result):
+        results.append(result)
+        raise Exit()
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", finish)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **result: finish(self, failed=True, **result))
+    with pytest.raises(Exit):
+        host_state.main()
+    return results[0]
 
 
 def make_dist(venv, name, version):
@@ -30,3 +57,28 @@ def test_links_among_the_files_read_are_named_with_their_targets(tmp_path):
     (tmp_path / "resolv.conf").symlink_to("stub-resolv.conf")
     paths = [str(tmp_path / "resolv.conf"), str(tmp_path / "stub-resolv.conf"), str(tmp_path / "absent")]
     assert link_targets(paths) == {paths[0]: "stub-resolv.conf"}
+
+
+def test_digests_are_sha256_of_the_whole_file_and_null_when_absent(tmp_path):
+    big = b"k" * 200000 + b"\n"   # more than one read block
+    (tmp_path / "gossip.key").write_bytes(big)
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "folder").mkdir()
+    paths = [str(tmp_path / name) for name in ("gossip.key", "empty", "absent", "folder")]
+    assert file_digests(paths) == {
+        paths[0]: hashlib.sha256(big).hexdigest(),
+        paths[1]: hashlib.sha256(b"").hexdigest(),
+        paths[2]: None,
+        paths[3]: None,
+    }
+
+
+def test_a_digested_file_s_content_is_nowhere_in_the_result(monkeypatch, tmp_path):
+    secret = "agent = \"d5a0b3c1-secret-token\"\n"
+    (tmp_path / "acl-tokens.hcl").write_text(secret)
+    (tmp_path / "reloadable.hcl").write_text("log_level = \"INFO\"\n")
+    tokens, reloadable = str(tmp_path / "acl-tokens.hcl"), str(tmp_path / "reloadable.hcl")
+    result = run(monkeypatch, read_files=[reloadable], digest_files=[tokens, str(tmp_path / "absent")])
+    assert result["files"] == {reloadable: "log_level = \"INFO\"\n"}
+    assert result["digests"] == {tokens: hashlib.sha256(secret.encode()).hexdigest(), str(tmp_path / "absent"): None}
+    assert "secret-token" not in json.dumps(result)

@@ -1,4 +1,9 @@
-from ansible_collections.discovery.consul_dns.plugins.filter.refused_line import refused_line
+"""The line a validator refused, quoted by config_files in its error (not for a secret)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.refused_line import refused_line
 
 CONFIG = "port=53\nno-such-option\ncache-size=10000\n"
 
