@@ -515,7 +515,7 @@ def test_a_play_targets_the_hosts_of_a_healthy_service_from_the_catalog(lab, tmp
 KEPT_FILES = "/root/.ansible/tmp"
 
 
-def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readmes_inventory(lab, tmp_path):
+def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readmes_inventory(lab):
     """Root on a client or forwarder keeps every file Ansible sends it: a converge of the agents and
     forwarders, a rolling restart of a client and a forwarder (run with neither server in the play,
     so the ACL work finds a server itself) and a rolling deploy over web1-3 leave no file on those
@@ -525,10 +525,13 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
     Every run takes the README's inventory: the inventory plugin's source combined with a static one
     (whose hosts it also lists, with variables of its own), no fact cache, no consul_advertise_address.
     The converge changes nothing; the rolling deploy needs no server's facts."""
-    source = tmp_path / "consul.yml"
-    source.write_text(json.dumps(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https",
-                                      token=controller_token(), **CONTROLLER_TLS)))
-    readme_inventory = ["-i", str(source), "-i", os.path.join(LAB, "inventory.yml")]
+    # beside the static inventory, as the README has it: a host's inventory_dir (where the lab keeps the
+    # controller's CA and tokens) is the directory of the first source that names it, here the plugin's
+    source = os.path.join(LAB, "readme-consul.yml")
+    with open(source, "w", encoding="utf-8") as handle:
+        json.dump(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https",
+                       token=controller_token(), **CONTROLLER_TLS), handle)
+    readme_inventory = ["-i", source, "-i", os.path.join(LAB, "inventory.yml")]
     hosts = sorted(BACKENDS) + sorted(FORWARDERS)
     kept = dict(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False", ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
     for host in hosts:
@@ -557,6 +560,7 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
                 assert holding("web0" + host[-1]), host
             assert holding(secret) == [], "%s holds the management token" % host
     finally:
+        os.remove(source)
         for host in hosts:
             on(host, "rm", "-rf", KEPT_FILES, check=False)
     assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=30) is not None
