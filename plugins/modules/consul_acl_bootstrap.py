@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: consul_acl_bootstrap
 short_description: Bootstrap the ACL system of a Consul cluster, once in its life
-version_added: 0.6.0
+version_added: 0.5.0
 description:
   - Asks Consul for the cluster's first management token (C(PUT /v1/acl/bootstrap)). Only a cluster
     never bootstrapped gives one; Consul refuses every later request, naming its I(reset index) (the

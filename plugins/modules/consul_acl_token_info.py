@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: consul_acl_token_info
 short_description: Describe the ACL token the module is given, as Consul knows it
-version_added: 0.6.0
+version_added: 0.5.0
 description:
   - Reads the token of O(token) (or O(token_file), or E(CONSUL_HTTP_TOKEN)) from Consul
     (C(GET /v1/acl/token/self)), which token it is, its description and what it grants. Any valid

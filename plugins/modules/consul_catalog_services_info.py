@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: consul_catalog_services_info
 short_description: List the services of a Consul datacenter, waiting for some to appear
-version_added: 0.6.0
+version_added: 0.5.0
 description:
   - Reads the name of every service of the datacenter's catalog, with the tags its instances carry
     (C(GET /v1/catalog/services)).
