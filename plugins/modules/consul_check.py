@@ -209,7 +209,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definit
     with_fingerprint,
     without_secrets,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 
 def main():
@@ -233,8 +233,7 @@ def main():
         module.result["check_id"] = check_id
 
         if service_id and module.client.agent_service(service_id) is None:
-            raise OptionError("service_id", "%s: no such service is registered on the agent at %s"
-                              % (service_id, module.client.url))
+            module.fail("service_id %s: no such service is registered on the agent at %s" % (service_id, module.client.url))
         current = module.client.agent_checks().get(check_id)
         after = comparable_check(desired, standalone=True, key=params["token"]) if desired else None
         if module.change(comparable_observed_check(current) if current else None, after):

@@ -262,7 +262,7 @@ def main():
             except ValueError as exc:
                 module.fail(str(exc))
             if not service_id and not wait["names"]:
-                raise OptionError("wait_for_dns.names", "required for node maintenance (no service_id)")
+                module.fail("wait_for_dns.names is required for node maintenance (no service_id)")
 
         client = module.client
         service = None

@@ -106,7 +106,7 @@ query:
            "IgnoreCheckIDs": []}, "DNS": {"TTL": "5s"}}
 """
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import format_duration, parse_duration
 
 
@@ -155,7 +155,7 @@ def main():
         desired = None
         if params["state"] == "present":
             if params["failover_nearest_n"] < 0:
-                raise OptionError("failover_nearest_n", "must be 0 or more, got %s" % params["failover_nearest_n"])
+                module.fail("failover_nearest_n must be 0 or more, got %s" % params["failover_nearest_n"])
             desired = comparable(dict(
                 Name=params["name"],
                 Service=dict(Service=params["service"], Tags=params["tags"], OnlyPassing=params["only_passing"],
