@@ -18,7 +18,8 @@ case ${1:-} in
   tests)
     exec "$OLDEST/bin/python" -m pytest -q -p no:cacheprovider -p no:xdist tests/unit \
       tests/integration/test_service_modules.py tests/integration/test_check_module.py \
-      tests/integration/test_acl_modules.py tests/integration/test_prepared_query_module.py \
+      tests/integration/test_acl_modules.py tests/integration/test_acl_bootstrap_module.py \
+      tests/integration/test_prepared_query_module.py \
       tests/integration/test_lookup.py tests/integration/test_maintenance_module.py \
       tests/integration/test_inventory_plugin.py
     ;;

@@ -26,7 +26,7 @@ try:
     import requests
     import requests.adapters
     from consul.callback import CB
-    from consul.exceptions import ACLPermissionDenied, BadRequest, ClientError, ConsulException
+    from consul.exceptions import ACLPermissionDenied, BadRequest, ClientError, ConsulException, NotFound
 except ImportError:
     HAS_CONSUL = False
     CONSUL_IMPORT_ERROR = traceback.format_exc()
@@ -66,30 +66,84 @@ CONNECTION_ARGUMENT_SPEC = dict(
 
 
 class ConsulError(Exception):
-    """A failure talking to Consul, with a message meant for the operator."""
+    """A failure talking to Consul, with a message meant for the operator. ``status`` is Consul's HTTP
+    status when it answered (None when it did not), ``answer`` the text of its answer."""
 
-
-class _Retryable(Exception):
-    """An error status of Consul (py-consul's ConsulException), its answer in ``answer``, before the
-    client decides whether to send the request again."""
-
-    def __init__(self, answer):
-        super(_Retryable, self).__init__(answer)
+    def __init__(self, msg, status=None, answer=None):
+        super(ConsulError, self).__init__(msg)
+        self.status = status
         self.answer = answer
 
 
-# What a client agent answers (HTTP 500) when a request did not get through to the servers. Right
-# after the servers restart, the agent's pooled connection to one of them is dead: Consul 1.8 tries a
-# read again itself only on "EOF", and fails it with "stream closed" (seen on the lab after a rolling
-# restart); during an election there is no leader. A request that died with its connection may have
-# reached a server: _NOT_SENT is the part that certainly did not.
-_NOT_SENT = re.compile(r"^500 .*(No cluster leader|rpc error getting client)")
-_UNDELIVERED = re.compile(
-    r"^500 .*(No cluster leader|rpc error getting client|rpc error making call: (stream closed|EOF)"
-    r"|connection reset by peer|broken pipe)"
-)
+class ConsulDenied(ConsulError):
+    """Consul refused the request's token (HTTP 403): never sent again."""
+
+
+# The retry policy of every request of the collection, in one place -------------------------------
+#
+# A failed request is classified by what failed, first by the exception and Consul's status code:
+#   FINAL       never sent again: 4xx (403 above all: another try would be refused as well), TLS
+#               failures, and any answer not named below
+#   NOT_SENT    certainly reached no server: the agent refused the connection, or answered 500 that it
+#               has no leader or no connection to one; every request is sent again, a creation too
+#   MAYBE_SENT  may have reached a server: a timeout, a connection lost mid-request, 502/503/504, or a
+#               500 about an RPC connection dying (right after the servers restart, the agent's pooled
+#               connection to one of them is dead: Consul 1.8 tries a read again itself only on "EOF",
+#               and fails it with "stream closed", seen on the lab after a rolling restart); sent again
+#               unless it creates something with a new ID (twice, it would create two)
+# Consul 1.8 answers 500 for some refusals of its input too ("Invalid Policy: ..."): only a 500 that
+# says the request did not get through is sent again.
+FINAL, NOT_SENT, MAYBE_SENT = "final", "not sent", "maybe sent"
+_NOT_SENT_500 = re.compile(r"No cluster leader|rpc error getting client")
+_MAYBE_SENT_500 = re.compile(r"rpc error making call: (stream closed|EOF)|connection reset by peer|broken pipe")
 # seconds between tries: 7.75 s in all, beyond Consul's own RPC hold timeout (7 s) and an election
 RETRY_DELAYS = (0.25, 0.5, 1, 2, 4)
+# no new try starts later than this after the first one (timeouts of request_timeout each add up)
+RETRY_BUDGET = 20.0
+
+
+def _status_of(exc):
+    """The HTTP status of py-consul's error (its text starts with it), or None."""
+    match = re.match(r"\s*(\d{3})\b", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def failure_kind(exc):
+    """FINAL, NOT_SENT or MAYBE_SENT for an exception of py-consul or requests (see above)."""
+    if isinstance(exc, (ACLPermissionDenied, BadRequest, ClientError, NotFound)):
+        return FINAL
+    if isinstance(exc, ConsulException):
+        status = _status_of(exc)
+        if status == 500 and _NOT_SENT_500.search(str(exc)):
+            return NOT_SENT
+        if status == 500 and _MAYBE_SENT_500.search(str(exc)) or status in (502, 503, 504):
+            return MAYBE_SENT
+        return FINAL
+    if isinstance(exc, requests.exceptions.SSLError):
+        return FINAL
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return NOT_SENT
+    if isinstance(exc, requests.exceptions.Timeout):
+        return MAYBE_SENT
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return NOT_SENT if _connection_refused(exc) else MAYBE_SENT
+    return None
+
+
+def _connection_refused(exc):
+    """Whether the connection was never made (urllib3's NewConnectionError inside requests' error)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__name__ in ("NewConnectionError", "ConnectionRefusedError"):
+            return True
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = exc.__cause__ or exc.__context__
+        if inner is None and exc.args and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        exc = inner
+    return False
 
 
 def resolve_connection(params):
@@ -156,13 +210,15 @@ if HAS_CONSUL:
 class ConsulClient:
     """Thin, error-translating wrapper around py-consul's ``consul.Consul``."""
 
-    def __init__(self, params):
+    def __init__(self, params, retry=True):
+        """``retry=False``: every request is tried once (for a caller that polls itself)."""
         if not HAS_CONSUL:
             raise ConsulError("the %s Python library is required" % CONSUL_LIBRARY)
         conn = resolve_connection(params)
         self.url = "%s://%s:%s" % (conn["scheme"], conn["host"], conn["port"])
         self.datacenter = conn.get("datacenter")
         self.timeout = conn["request_timeout"]
+        self.retry = retry
         self.has_token = bool(conn.get("token"))
         verify = conn["validate_certs"]
         if verify and conn.get("ca_path"):
@@ -193,48 +249,53 @@ class ConsulClient:
 
     def call(self, what, function, *args, **kwargs):
         """Run one py-consul call; translate every failure into a ConsulError about ``what``. A call
-        the agent could not get through to the servers (_UNDELIVERED) is tried again, for a while."""
-        return self._call(what, _UNDELIVERED, function, args, kwargs)
+        that failed is sent again as the retry policy above says (failure_kind)."""
+        return self._call(what, False, function, args, kwargs)
 
-    def _call(self, what, retried, function, args, kwargs):
-        delays = list(RETRY_DELAYS)
+    def _call(self, what, creating, function, args, kwargs):
+        delays = list(RETRY_DELAYS) if self.retry else []
+        start = time.monotonic()
+        tries = 0
         while True:
+            tries += 1
             try:
-                return self._translated(what, function, args, kwargs)
-            except _Retryable as exc:
-                if delays and retried.search(exc.answer):
+                return function(*args, **kwargs)
+            except (ConsulException, requests.exceptions.RequestException) as exc:
+                kind = failure_kind(exc)
+                if delays and time.monotonic() - start + delays[0] <= RETRY_BUDGET and \
+                        (kind == NOT_SENT or kind == MAYBE_SENT and not creating):
                     time.sleep(delays.pop(0))
                     continue
-                tries = len(RETRY_DELAYS) - len(delays) + 1
-                raise ConsulError("Consul failed %s at %s: %s%s"
-                                  % (what, self.url, exc.answer, " (%d tries)" % tries if tries > 1 else ""))
+                raise self._error(what, exc, tries)
 
-    def _translated(self, what, function, args, kwargs):
-        try:
-            return function(*args, **kwargs)
-        except ACLPermissionDenied as exc:
+    def _error(self, what, exc, tries):
+        """The ConsulError for a request that failed for good, after ``tries`` tries."""
+        tried = " (%d tries)" % tries if tries > 1 else ""
+        if isinstance(exc, ACLPermissionDenied):
             hint = ("the token lacks the permission" if self.has_token
                     else "no token was given (option token or token_file, or CONSUL_HTTP_TOKEN)")
-            raise ConsulError("Consul denied %s at %s (HTTP 403, ACL): %s. %s" % (what, self.url, hint, str(exc).strip()))
-        except (BadRequest, ClientError) as exc:
-            raise ConsulError("Consul rejected %s at %s: %s" % (what, self.url, str(exc).strip()))
-        except ConsulException as exc:
-            raise _Retryable(str(exc).strip())
-        except requests.exceptions.SSLError as exc:
+            return ConsulDenied("Consul denied %s at %s (HTTP 403, ACL): %s. %s" % (what, self.url, hint, str(exc).strip()),
+                                status=403, answer=str(exc).strip())
+        if isinstance(exc, (BadRequest, ClientError, NotFound)):
+            return ConsulError("Consul rejected %s at %s: %s" % (what, self.url, str(exc).strip()),
+                               status=_status_of(exc), answer=str(exc).strip())
+        if isinstance(exc, ConsulException):
+            return ConsulError("Consul failed %s at %s: %s%s" % (what, self.url, str(exc).strip(), tried),
+                               status=_status_of(exc), answer=str(exc).strip())
+        if isinstance(exc, requests.exceptions.SSLError):
             alert = _TLS_ALERT.search(str(exc))
             if alert:   # the agent ended the handshake: it found fault with this side, not the reverse
-                raise ConsulError(
+                return ConsulError(
                     "the Consul agent at %s refused the TLS handshake (%s): it verifies its clients "
                     "(verify_incoming); give client_cert and client_key signed by its CA" % (self.url, alert.group(0).strip())
                 )
-            raise ConsulError(
+            return ConsulError(
                 "TLS verification failed talking to the Consul agent at %s: %s. Set ca_path to the CA that "
                 "signed the agent's certificate (or validate_certs: false, not recommended)" % (self.url, exc)
             )
-        except requests.exceptions.Timeout:
-            raise ConsulError("the Consul agent at %s did not answer %s within %ss" % (self.url, what, self.timeout))
-        except requests.exceptions.ConnectionError as exc:
-            raise ConsulError("cannot reach the Consul agent at %s for %s: %s" % (self.url, what, _root_cause(exc)))
+        if isinstance(exc, requests.exceptions.Timeout):
+            return ConsulError("the Consul agent at %s did not answer %s within %ss%s" % (self.url, what, self.timeout, tried))
+        return ConsulError("cannot reach the Consul agent at %s for %s: %s%s" % (self.url, what, _root_cause(exc), tried))
 
     # Agent: services and checks ---------------------------------------------------------------
 
@@ -384,6 +445,16 @@ class ConsulClient:
     def acl_delete(self, kind, ident):
         self._request("deleting ACL %s %s" % (kind, ident), "DELETE", "%s/%s" % (self._ACL_PATHS[kind][1], ident))
 
+    def acl_bootstrap(self):
+        """PUT /v1/acl/bootstrap, without a token: the new management token. Consul refuses it with 403
+        once the cluster was bootstrapped (its answer names the reset index); a ConsulDenied then."""
+        return self._request("bootstrapping ACLs", "PUT", "/v1/acl/bootstrap", creating=True, token="")
+
+    def acl_token_self(self, token=None):
+        """The token ``token`` (the client's own when None) as Consul describes it to its holder: a
+        ConsulDenied when Consul does not know it (403 "ACL not found")."""
+        return self._request("reading the ACL token in use", "GET", "/v1/acl/token/self", token=token)
+
     def _dc_params(self):
         return [("dc", self.datacenter)] if self.datacenter else []
 
@@ -395,13 +466,14 @@ class ConsulClient:
         # POST answers {"ID": ...}; PUT answers with an empty body
         return self._request(what, method, path, self._dc_params(), body=definition, creating=creating)
 
-    def _request(self, what, method, path, params=None, body=None, index=False, accept=(), creating=False):
+    def _request(self, what, method, path, params=None, body=None, index=False, accept=(), creating=False,
+                 token=None):
         """The one request of the client's own, for what py-consul has no call for (or one that drops
         the token or a parameter): JSON in and out, the client's token, py-consul's error handling.
         An empty answer is None; ``index`` returns (X-Consul-Index, document); ``accept`` lists
         error statuses whose body is the answer all the same. A request ``creating`` something with
-        a new ID is tried again only when it certainly reached no server (_NOT_SENT): twice, it
-        would create two."""
+        a new ID is tried again only when it certainly reached no server (NOT_SENT): twice, it
+        would create two. ``token`` is sent in place of the client's; "" sends none."""
         def answer(response):
             if response.code in accept:
                 return json.loads(response.body)
@@ -411,10 +483,11 @@ class ConsulClient:
 
         send = {"GET": self.api.http.get, "PUT": self.api.http.put, "POST": self.api.http.post,
                 "DELETE": self.api.http.delete}[method]
-        kwargs = dict(params=params or [], headers=self.api.prepare_headers())
+        headers = self.api.prepare_headers() if token is None else ({"X-Consul-Token": token} if token else {})
+        kwargs = dict(params=params or [], headers=headers)
         if body is not None:
             kwargs["data"] = json.dumps(body)
-        return self._call(what, _NOT_SENT if creating else _UNDELIVERED, send, (answer, path), kwargs)
+        return self._call(what, creating, send, (answer, path), kwargs)
 
 
 def _node_meta_params(node_meta):
@@ -444,11 +517,11 @@ def _root_cause(exc):
     return str(exc)
 
 
-def client_from_module(module):
+def client_from_module(module, retry=True):
     """A ConsulClient for an AnsibleModule, failing the module with a clear message when impossible."""
     if not HAS_CONSUL:
         module.fail_json(msg=missing_required_lib(CONSUL_LIBRARY), exception=CONSUL_IMPORT_ERROR)
     try:
-        return ConsulClient(module.params)
+        return ConsulClient(module.params, retry=retry)
     except ConsulError as exc:
         module.fail_json(msg=str(exc))

@@ -66,13 +66,7 @@ policy:
            "Rules": "node_prefix \"\" { policy = \"read\" }", "Datacenters": []}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 
 def comparable(policy):
@@ -81,40 +75,29 @@ def comparable(policy):
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    module = ConsulModule(argument_spec=dict(
         name=dict(type="str", required=True),
         rules=dict(type="str", default=""),
         description=dict(type="str", default=""),
         datacenters=dict(type="list", elements="str", default=[]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
-    client = client_from_module(module)
-    try:
+    after = comparable(dict(Name=params["name"], Description=params["description"], Rules=params["rules"],
+                            Datacenters=params["datacenters"])) if params["state"] == "present" else None
+    with module.errors():
         # by listing: Consul 1.8 answers 403, not 404, for a policy name it does not know
-        listed = [p for p in client.acl_list("policy") if p["Name"] == params["name"]]
-        current = client.acl_read("policy", listed[0]["ID"]) if listed else None
-        before = comparable(current) if current else None
-        after = comparable(dict(Name=params["name"], Description=params["description"], Rules=params["rules"],
-                                Datacenters=params["datacenters"])) if params["state"] == "present" else None
-        changed = before != after
-        result_policy = current
-        if changed and not module.check_mode:
+        listed = [p for p in module.client.acl_list("policy") if p["Name"] == params["name"]]
+        current = module.client.acl_read("policy", listed[0]["ID"]) if listed else None
+        policy = current
+        if module.change(comparable(current) if current else None, after):
             if after:
-                result_policy = client.acl_write("policy", after, current["ID"] if current else None)
+                policy = module.apply(module.client.acl_write, "policy", after, current["ID"] if current else None)
             else:
-                client.acl_delete("policy", current["ID"])
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
-
-    result = dict(changed=changed)
+                module.apply(module.client.acl_delete, "policy", current["ID"])
     if after:
-        result["policy"] = result_policy or dict(after)
-    if module._diff:
-        result["diff"] = dict(before=before or {}, after=after or {})
-    module.exit_json(**result)
+        module.result["policy"] = policy or dict(after)
+    module.exit()
 
 
 if __name__ == "__main__":

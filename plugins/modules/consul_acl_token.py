@@ -112,16 +112,11 @@ service_identities:
   sample: [web]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 
 def comparable(token):
+    """The fields the module manages; never the secret."""
     return dict(
         Description=token.get("Description") or "",
         Policies=sorted(p["Name"] for p in token.get("Policies") or []),
@@ -133,8 +128,7 @@ def comparable(token):
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    module = ConsulModule(argument_spec=dict(
         description=dict(type="str", required=True),
         policies=dict(type="list", elements="str", default=[]),
         node_identities=dict(type="list", elements="dict", default=[], options=dict(
@@ -143,8 +137,7 @@ def main():
         append_service_identities=dict(type="bool", default=False),
         local=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
     desired = dict(
         Description=params["description"],
@@ -153,37 +146,29 @@ def main():
         ServiceIdentities=[dict(ServiceName=name) for name in params["service_identities"]],
         Local=params["local"],
     )
-    client = client_from_module(module)
-    try:
-        listed = [t for t in client.acl_list("token") if t.get("Description") == params["description"]]
+    with module.errors():
+        listed = [t for t in module.client.acl_list("token") if t.get("Description") == params["description"]]
         if len(listed) > 1:
-            module.fail_json(msg="description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
+            module.fail("description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
                 params["description"], len(listed), ", ".join(t["AccessorID"] for t in listed)))
-        current = client.acl_read("token", listed[0]["AccessorID"]) if listed else None
+        current = module.client.acl_read("token", listed[0]["AccessorID"]) if listed else None
         if current and params["append_service_identities"]:
             declared = set(s["ServiceName"] for s in desired["ServiceIdentities"])
             desired["ServiceIdentities"] += [s for s in current.get("ServiceIdentities") or []
                                              if s["ServiceName"] not in declared]
-        before = comparable(current) if current else None
         after = comparable(desired) if params["state"] == "present" else None
-        changed = before != after
         token = current
-        if changed and not module.check_mode:
+        if module.change(comparable(current) if current else None, after):
             if after:
-                token = client.acl_write("token", desired, current["AccessorID"] if current else None)
+                token = module.apply(module.client.acl_write, "token", desired,
+                                     current["AccessorID"] if current else None) or current
             else:
-                client.acl_delete("token", current["AccessorID"])
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
-
-    result = dict(changed=changed)
+                module.apply(module.client.acl_delete, "token", current["AccessorID"])
     if after and token:
-        result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
+        module.result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
     if after:
-        result["service_identities"] = [name for name, _datacenters in after["ServiceIdentities"]]
-    if module._diff:
-        result["diff"] = dict(before=before or {}, after=after or {})
-    module.exit_json(**result)
+        module.result["service_identities"] = [name for name, _datacenters in after["ServiceIdentities"]]
+    module.exit()
 
 
 if __name__ == "__main__":

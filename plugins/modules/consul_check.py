@@ -200,11 +200,6 @@ fingerprint:
 """
 
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import (
     CHECK_OPTIONS,
     CheckSecretsModule,
@@ -214,56 +209,42 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definit
     with_fingerprint,
     without_secrets,
 )
-from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(CHECK_OPTIONS)
+    argument_spec = dict(CHECK_OPTIONS)
     argument_spec.update(
         service_id=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = CheckSecretsModule(
-        argument_spec=argument_spec,
-        required_one_of=[("check_id", "name")],
-        supports_check_mode=True,
-    )
+    module = ConsulModule(argument_spec=argument_spec, module_class=CheckSecretsModule,
+                          required_one_of=[("check_id", "name")])
     params = module.params
     service_id = params["service_id"]
 
-    desired = None
-    if params["state"] == "present":
-        try:
+    with module.errors():
+        desired = None
+        if params["state"] == "present":
             desired = normalize_check(params, service_bound=bool(service_id))
-        except DefinitionError as exc:
-            module.fail_json(msg=str(exc))
-        if service_id:
-            desired["ServiceID"] = service_id
-    check_id = desired["CheckID"] if desired else params["check_id"] or params["name"]
+            if service_id:
+                desired["ServiceID"] = service_id
+        check_id = desired["CheckID"] if desired else params["check_id"] or params["name"]
+        module.result["check_id"] = check_id
 
-    client = client_from_module(module)
-    try:
-        if service_id and client.agent_service(service_id) is None:
-            module.fail_json(msg="service_id %s: no such service is registered on the agent at %s" % (service_id, client.url))
-        current = client.agent_checks().get(check_id)
-        before = comparable_observed_check(current) if current else None
+        if service_id and module.client.agent_service(service_id) is None:
+            module.fail("service_id %s: no such service is registered on the agent at %s" % (service_id, module.client.url))
+        current = module.client.agent_checks().get(check_id)
         after = comparable_check(desired, standalone=True, key=params["token"]) if desired else None
-        changed = before != after
-        if changed and not module.check_mode:
+        if module.change(comparable_observed_check(current) if current else None, after):
             if desired:
-                client.register_check(with_fingerprint(desired, standalone=True, key=params["token"]))
+                module.apply(module.client.register_check, with_fingerprint(desired, standalone=True, key=params["token"]))
             else:
-                client.deregister_check(check_id)
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
+                module.apply(module.client.deregister_check, check_id)
 
-    result = dict(changed=changed, check_id=check_id)
     if desired:
-        result.update(check=without_secrets(desired), fingerprint=after["Fingerprint"])
-    if module._diff:
-        result["diff"] = dict(before=before or {}, after=after or {})
-    module.exit_json(**result)
+        module.result.update(check=without_secrets(desired), fingerprint=after["Fingerprint"])
+    module.exit()
 
 
 if __name__ == "__main__":

@@ -98,13 +98,8 @@ indexes:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import ConsulError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 # the reads a restarted server answers from its own state first (the DNS interface serves both)
 CAUGHT_UP_PATHS = ("/v1/catalog/services", "/v1/health/state/any")
@@ -165,23 +160,20 @@ def wait_for(condition, client, node, timeout, poll_interval, clock=time.monoton
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    # the module polls itself: each request is tried once (retry=False), and polled again until the timeout
+    module = ConsulModule(argument_spec=dict(
         condition=dict(type="str", choices=sorted(CONDITIONS), required=True),
         node=dict(type="str"),
         timeout=dict(type="float", default=60.0),
         poll_interval=dict(type="float", default=0.5),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[("condition", "peers_healthy", ["node"])])
+    ), retry=False, required_if=[("condition", "peers_healthy", ["node"])])
     params = module.params
-    client = client_from_module(module)
-    held, waited, why_not, details = wait_for(params["condition"], client, params["node"], params["timeout"],
+    held, waited, why_not, details = wait_for(params["condition"], module.client, params["node"], params["timeout"],
                                               params["poll_interval"])
+    module.result.update(waited=waited, **details)
     if not held:
-        module.fail_json(msg="waited %ss for %s at %s: %s" % (params["timeout"], params["condition"], client.url, why_not),
-                         waited=waited, **details)
-    module.exit_json(changed=False, waited=waited, **details)
+        module.fail("waited %ss for %s at %s: %s" % (params["timeout"], params["condition"], module.client.url, why_not))
+    module.exit()
 
 
 if __name__ == "__main__":

@@ -145,13 +145,9 @@ dns_wait:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import parse_dns_server, parse_ip_address
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
 
@@ -236,8 +232,7 @@ def wait_for_answers(resolvers, names, address, wanted, timeout, interval, clock
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    module = ConsulModule(argument_spec=dict(
         state=dict(type="str", choices=["enabled", "disabled"], required=True),
         service_id=dict(type="str"),
         reason=dict(type="str"),
@@ -251,45 +246,47 @@ def main():
         checks_passing_for=dict(type="float", default=0.0, no_log=False),
         wait_timeout=dict(type="float", default=60.0),
         wait_interval=dict(type="float", default=0.2),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
     wait = params["wait_for_dns"]
     service_id = params["service_id"]
-    if wait:
-        if not HAS_DNSPYTHON:
-            module.fail_json(msg=missing_required_lib("dnspython") + " (for wait_for_dns)")
-        try:
-            wait["resolvers"], wait["address"] = checked_dns_wait(wait)
-        except ValueError as exc:
-            module.fail_json(msg=str(exc))
-        if not service_id and not wait["names"]:
-            module.fail_json(msg="wait_for_dns.names is required for node maintenance (no service_id)")
-
-    client = client_from_module(module)
     enable = params["state"] == "enabled"
     what = "service %s" % service_id if service_id else "this node"
-    try:
+
+    with module.errors():
+        if wait:
+            if not HAS_DNSPYTHON:
+                module.fail(missing_required_lib("dnspython") + " (for wait_for_dns)")
+            try:
+                wait["resolvers"], wait["address"] = checked_dns_wait(wait)
+            except ValueError as exc:
+                module.fail(str(exc))
+            if not service_id and not wait["names"]:
+                module.fail("wait_for_dns.names is required for node maintenance (no service_id)")
+
+        client = module.client
         service = None
         if service_id:
             service = client.agent_service(service_id)
             if service is None:
-                module.fail_json(msg="service_id: %s is not registered on the agent at %s" % (service_id, client.url))
+                raise OptionError("service_id", "%s is not registered on the agent at %s" % (service_id, client.url))
         before = current_maintenance(client.agent_checks(), service_id)
-        changed = before["enabled"] != enable
-        result = dict(changed=False, maintenance=before)
+        # maintenance already on keeps its reason
+        after = dict(enabled=False, reason="") if not enable else \
+            before if before["enabled"] else dict(enabled=True, reason=params["reason"] or "")
+        module.result["maintenance"] = before
+        changed = module.change(before, after)
         if changed and not enable and params["wait_for_checks"] and not module.check_mode:
             seconds, failing = wait_until_passing(client, service_id, params["wait_timeout"], params["wait_interval"],
                                                   params["checks_passing_for"])
-            result["checks_wait"] = dict(seconds=seconds, not_passing=failing)
+            module.result["checks_wait"] = dict(seconds=seconds, not_passing=failing)
             if failing:
-                module.fail_json(msg="%s stays in maintenance: after %ss its checks %s do not pass" % (
-                    what, params["wait_timeout"], ", ".join(failing)), **result)
-        if changed and not module.check_mode:
-            client.set_maintenance(enable, params["reason"], service_id)
-        after = dict(enabled=enable, reason=(params["reason"] or "") if changed else before["reason"]) if enable \
-            else dict(enabled=False, reason="")
-        result.update(changed=changed, maintenance=after, diff=dict(before=before, after=after))
+                module.result["changed"] = False
+                module.fail("%s stays in maintenance: after %ss its checks %s do not pass" % (
+                    what, params["wait_timeout"], ", ".join(failing)))
+        if changed:
+            module.apply(client.set_maintenance, enable, params["reason"], service_id)
+        module.result["maintenance"] = after
         if wait and not module.check_mode:
             address = wait["address"] or (service or {}).get("Address") or client.node_address()
             # Consul's own text may be in another form than the resolvers' answers (FD00::0001)
@@ -298,13 +295,11 @@ def main():
             resolvers = [(server, resolver_for(server, min(2.0, params["wait_timeout"]))) for server in wait["resolvers"]]
             seconds, mismatches = wait_for_answers(resolvers, names, address, not enable, params["wait_timeout"],
                                                    params["wait_interval"])
-            result["dns_wait"] = dict(seconds=seconds, address=address, names=names, resolvers=wait["resolvers"])
+            module.result["dns_wait"] = dict(seconds=seconds, address=address, names=names, resolvers=wait["resolvers"])
             if mismatches:
-                module.fail_json(msg="%s %s maintenance, but after %ss: %s" % (
-                    what, "is in" if enable else "is out of", params["wait_timeout"], "; ".join(mismatches)), **result)
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+                module.fail("%s %s maintenance, but after %ss: %s" % (
+                    what, "is in" if enable else "is out of", params["wait_timeout"], "; ".join(mismatches)))
+    module.exit()
 
 
 if __name__ == "__main__":

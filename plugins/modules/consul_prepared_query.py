@@ -106,18 +106,8 @@ query:
            "IgnoreCheckIDs": []}, "DNS": {"TTL": "5s"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
-from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import (
-    DefinitionError,
-    format_duration,
-    parse_duration,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
+from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import format_duration, parse_duration
 
 
 def normalized_ttl(value, option="dns_ttl"):
@@ -145,8 +135,7 @@ def comparable(query):
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    module = ConsulModule(argument_spec=dict(
         name=dict(type="str", required=True),
         service=dict(type="str"),
         tags=dict(type="list", elements="str", default=[]),
@@ -159,16 +148,14 @@ def main():
         ignore_check_ids=dict(type="list", elements="str", default=[]),
         dns_ttl=dict(type="str", default=""),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, required_if=[("state", "present", ("service",))],
-                           supports_check_mode=True)
+    ), required_if=[("state", "present", ("service",))])
     params = module.params
 
-    desired = None
-    if params["state"] == "present":
-        if params["failover_nearest_n"] < 0:
-            module.fail_json(msg="failover_nearest_n must be 0 or more, got %s" % params["failover_nearest_n"])
-        try:
+    with module.errors():
+        desired = None
+        if params["state"] == "present":
+            if params["failover_nearest_n"] < 0:
+                module.fail("failover_nearest_n must be 0 or more, got %s" % params["failover_nearest_n"])
             desired = comparable(dict(
                 Name=params["name"],
                 Service=dict(Service=params["service"], Tags=params["tags"], OnlyPassing=params["only_passing"],
@@ -178,33 +165,22 @@ def main():
                                            Datacenters=params["failover_datacenters"])),
                 DNS=dict(TTL=normalized_ttl(params["dns_ttl"])),
             ))
-        except DefinitionError as exc:
-            module.fail_json(msg=str(exc))
 
-    client = client_from_module(module)
-    try:
-        current = next((q for q in client.prepared_queries() if q.get("Name") == params["name"]), None)
-        before = comparable(current) if current else None
-        changed = before != desired
+        current = next((q for q in module.client.prepared_queries() if q.get("Name") == params["name"]), None)
         query_id = current["ID"] if current else None
-        if changed and not module.check_mode:
+        if module.change(comparable(current) if current else None, desired):
             if desired and current:
-                client.update_prepared_query(query_id, desired)
+                module.apply(module.client.update_prepared_query, query_id, desired)
             elif desired:
-                query_id = client.create_prepared_query(desired)["ID"]
+                query_id = (module.apply(module.client.create_prepared_query, desired) or {}).get("ID")
             else:
-                client.delete_prepared_query(query_id)
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
+                module.apply(module.client.delete_prepared_query, query_id)
 
-    result = dict(changed=changed)
     if desired:
-        result["query"] = desired
+        module.result["query"] = desired
         if query_id:
-            result["query_id"] = query_id
-    if module._diff:
-        result["diff"] = dict(before=before or {}, after=desired or {})
-    module.exit_json(**result)
+            module.result["query_id"] = query_id
+    module.exit()
 
 
 if __name__ == "__main__":

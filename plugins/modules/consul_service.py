@@ -147,12 +147,7 @@ service:
 
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import CheckSecretsModule
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
-from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.service_definitions import (
     SERVICE_OPTIONS,
     comparable_observed_service,
@@ -166,51 +161,41 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.service_defin
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(SERVICE_OPTIONS)
+    argument_spec = dict(SERVICE_OPTIONS)
     argument_spec.update(
         name=dict(type="str"),  # not required: an ID alone is enough to deregister
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = CheckSecretsModule(
+    module = ConsulModule(
         argument_spec=argument_spec,
+        module_class=CheckSecretsModule,
         required_if=[("state", "present", ("name",))],
         required_one_of=[("name", "id")],
-        supports_check_mode=True,
     )
     params = module.params
 
-    registration = None
-    if params["state"] == "present":
-        try:
+    with module.errors():
+        registration = None
+        if params["state"] == "present":
             registration = normalize_service(params)
-        except DefinitionError as exc:
-            module.fail_json(msg=str(exc))
-        module.no_log_values.update(registration_secrets(registration))
-    service_id = registration["ID"] if registration else params["id"] or params["name"]
+            module.no_log(*registration_secrets(registration))
+        service_id = registration["ID"] if registration else params["id"] or params["name"]
+        module.result["service_id"] = service_id
 
-    client = client_from_module(module)
-    try:
-        current = client.agent_service(service_id)
-        before = comparable_observed_service(current, client.agent_checks()) if current else None
+        current = module.client.agent_service(service_id)
+        before = comparable_observed_service(current, module.client.agent_checks()) if current else None
         after = comparable_service(registration, key=params["token"]) if registration else None
-        changed = before != after
-        if changed and not module.check_mode:
+        if module.change(before, after):
             if registration:
-                client.register_service(service_to_send(registration, key=params["token"]))
+                module.apply(module.client.register_service, service_to_send(registration, key=params["token"]))
                 for check_id in dropped_check_ids(before, after):
-                    client.deregister_check(check_id)
+                    module.apply(module.client.deregister_check, check_id)
             else:
-                client.deregister_service(service_id)
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc))
+                module.apply(module.client.deregister_service, service_id)
 
-    result = dict(changed=changed, service_id=service_id)
     if registration:
-        result["service"] = service_for_result(registration)
-    if module._diff:
-        result["diff"] = dict(before=before or {}, after=after or {})
-    module.exit_json(**result)
+        module.result["service"] = service_for_result(registration)
+    module.exit()
 
 
 if __name__ == "__main__":

@@ -105,11 +105,7 @@ unchanged:
 
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import CheckSecretsModule
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import (
-    CONNECTION_ARGUMENT_SPEC,
-    ConsulError,
-    client_from_module,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import DefinitionError
 from ansible_collections.discovery.consul_dns.plugins.module_utils.service_definitions import (
     SERVICE_OPTIONS,
@@ -141,59 +137,46 @@ def desired_registrations(services, set_name):
 
 
 def main():
-    argument_spec = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
+    module = ConsulModule(argument_spec=dict(
         services=dict(type="list", elements="dict", required=True),
         purge=dict(type="bool", default=False),
         set_name=dict(type="str", default="default"),
-    )
-    module = CheckSecretsModule(argument_spec=argument_spec, supports_check_mode=True)
+    ), module_class=CheckSecretsModule)
     params = module.params
+    module.result.update(registered=[], updated=[], deregistered=[], unchanged=0)
+    result = module.result
+    module.keyed_diff()
 
-    try:
+    with module.errors():
         registrations = desired_registrations(params["services"], params["set_name"])
-    except DefinitionError as exc:
-        module.fail_json(msg=str(exc))
-    for registration in registrations.values():
-        module.no_log_values.update(registration_secrets(registration))
+        for registration in registrations.values():
+            module.no_log(*registration_secrets(registration))
 
-    client = client_from_module(module)
-    result = dict(changed=False, registered=[], updated=[], deregistered=[], unchanged=0)
-    diff = dict(before={}, after={})
-    try:
-        agent_services = client.agent_services()
-        agent_checks = client.agent_checks()
+        agent_services = module.client.agent_services()
+        agent_checks = module.client.agent_checks()
         to_register = []  # (registration, IDs of inline checks it dropped)
         for service_id, registration in registrations.items():
             current = agent_services.get(service_id)
             before = comparable_observed_service(current, agent_checks) if current else None
             after = comparable_service(registration, key=params["token"])
-            if before == after:
+            if not module.change(before, after, key=service_id):
                 result["unchanged"] += 1
                 continue
             result["updated" if before else "registered"].append(service_id)
             to_register.append((registration, dropped_check_ids(before, after)))
-            diff["before"][service_id] = before or {}
-            diff["after"][service_id] = after
         if params["purge"]:
             for service_id, service in sorted(agent_services.items()):
                 if service_id not in registrations and (service.get("Meta") or {}).get(SET_META_KEY) == params["set_name"]:
                     result["deregistered"].append(service_id)
-                    diff["before"][service_id] = comparable_observed_service(service, agent_checks)
-        result["changed"] = bool(to_register or result["deregistered"])
-        if not module.check_mode:
-            for registration, dropped_checks in to_register:
-                client.register_service(service_to_send(registration, key=params["token"]))
-                for check_id in dropped_checks:
-                    client.deregister_check(check_id)
-            for service_id in result["deregistered"]:
-                client.deregister_service(service_id)
-    except ConsulError as exc:
-        module.fail_json(msg=str(exc), **result)
-
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+                    module.change(comparable_observed_service(service, agent_checks), None, key=service_id)
+        # every definition is checked and compared before the first change
+        for registration, dropped_checks in to_register:
+            module.apply(module.client.register_service, service_to_send(registration, key=params["token"]))
+            for check_id in dropped_checks:
+                module.apply(module.client.deregister_check, check_id)
+        for service_id in result["deregistered"]:
+            module.apply(module.client.deregister_service, service_id)
+    module.exit()
 
 
 if __name__ == "__main__":

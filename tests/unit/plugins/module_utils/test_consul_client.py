@@ -145,7 +145,7 @@ def test_tries_end_after_the_delays_naming_the_last_answer(slept):
 
 
 @pytest.mark.parametrize("answer", ["500 ACL not found", "500 Invalid Policy: A Policy with Name x already exists",
-                                    "503 rpc error making call: stream closed"])
+                                    "500 The ACL system is currently in legacy mode."])
 def test_other_failures_are_not_sent_again(slept, answer):
     call = _Answers(answer)
     with pytest.raises(cc.ConsulError) as raised:
@@ -167,3 +167,75 @@ def test_a_creation_is_sent_again_only_when_it_certainly_reached_no_server(slept
     with pytest.raises(cc.ConsulError, match="stream closed$"):
         _creating(client, call)
     assert call.calls == 1
+
+
+class _Raises:
+    """A stand-in for a py-consul call that raises the given exceptions, then returns "done"."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "done"
+
+
+def _refused():
+    try:
+        cc.requests.get("http://127.0.0.1:1/", timeout=2)
+    except cc.requests.exceptions.ConnectionError as exc:
+        return exc
+    raise AssertionError("something listens on port 1")
+
+
+@pytest.mark.parametrize("error", [cc.ACLPermissionDenied("403 ACL not found"), cc.BadRequest("400 bad"),
+                                   cc.NotFound("404 no such thing")])
+def test_a_client_error_is_never_sent_again_whatever_its_text(slept, error):
+    call = _Raises(error)
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.ConsulClient({}).call("reading x 500 No cluster leader", call)
+    assert call.calls == 1 and slept == []
+    assert raised.value.status == int(str(error)[:3])
+    assert isinstance(raised.value, cc.ConsulDenied) == isinstance(error, cc.ACLPermissionDenied)
+
+
+def test_a_refused_connection_is_sent_again_even_for_a_creation(slept):
+    assert cc.failure_kind(_refused()) == cc.NOT_SENT
+    client = cc.ConsulClient({})
+    call = _Raises(_refused(), _refused())
+    client.api.http.put = call
+    assert client.acl_write("token", {"Description": "x"}) == "done" and call.calls == 3
+
+
+@pytest.mark.parametrize("error", [cc.requests.exceptions.ReadTimeout("read timed out"),
+                                   cc.ConsulException("503 Service Unavailable")])
+def test_what_may_have_reached_a_server_is_sent_again_unless_it_creates(slept, error):
+    assert cc.ConsulClient({}).call("reading x", _Raises(error)) == "done"
+    client = cc.ConsulClient({})
+    client.api.http.put = call = _Raises(error)
+    with pytest.raises(cc.ConsulError):
+        client.acl_write("token", {"Description": "x"})
+    assert call.calls == 1
+
+
+def test_a_client_that_polls_itself_tries_once(slept):
+    call = _Raises(_refused())
+    with pytest.raises(cc.ConsulError, match="^cannot reach the Consul agent at http://127.0.0.1:8500 for reading x: "):
+        cc.ConsulClient({}, retry=False).call("reading x", call)
+    assert call.calls == 1 and slept == []
+
+
+def test_tries_end_within_the_budget(monkeypatch, slept):
+    """Each try that times out takes request_timeout: no try starts after RETRY_BUDGET."""
+    now = [0.0]
+    monkeypatch.setattr(cc.time, "monotonic", lambda: now[0])
+
+    def timed_out(*args, **kwargs):
+        now[0] += 10
+        raise cc.requests.exceptions.ReadTimeout("read timed out")
+
+    with pytest.raises(cc.ConsulError, match=r"did not answer reading x within 10.0s \(2 tries\)$"):
+        cc.ConsulClient({}).call("reading x", timed_out)

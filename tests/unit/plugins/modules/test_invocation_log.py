@@ -12,6 +12,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_client
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import raw_secret_values
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check, consul_service, consul_services
 
@@ -47,6 +48,7 @@ def invoke(monkeypatch, module, args, journal):
     args = dict(args, host="127.0.0.1", port=closed_port(), scheme="http", request_timeout=1)
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    monkeypatch.setattr(consul_client.time, "sleep", lambda seconds: None)  # the refused connection's tries
     logged = []
 
     class Journal(object):
