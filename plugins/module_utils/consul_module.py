@@ -89,7 +89,10 @@ class ConsulModule(object):
         each one names the option or the request that failed."""
         try:
             yield
-        except (ConsulError, DefinitionError, OptionError) as exc:
+        except ConsulError as exc:
+            # Consul's HTTP status goes with the message: a task retries on it, never on the text
+            self.fail(str(exc), **({"status": exc.status} if exc.status else {}))
+        except (DefinitionError, OptionError) as exc:
             self.fail(str(exc))
 
     def change(self, before, after, key=None):

@@ -83,6 +83,16 @@ def test_errors_end_the_module_with_their_message_and_the_result_so_far(error, m
     assert mod.ansible.ended == dict(failed=True, msg=msg, changed=False, registered=["web01"])
 
 
+def test_a_refusal_ends_the_module_with_consuls_status_for_a_task_to_retry_on():
+    """A task's until: reads status 403 (a token whose permissions the agents have not caught up with
+    yet), never the message's text."""
+    mod = module()
+    with pytest.raises(Ended):
+        with mod.errors():
+            raise ConsulDenied("Consul refused registering web01: permission denied", status=403)
+    assert mod.ansible.ended["status"] == 403 and mod.ansible.ended["failed"]
+
+
 class Cluster(object):
     """Answers from a script, one entry per try, the last repeated."""
 
