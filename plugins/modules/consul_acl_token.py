@@ -112,50 +112,27 @@ service_identities:
   sample: [web]
 """
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import (
+    TOKEN_OPTIONS,
+    by_description,
+    comparable,
+    desired_token,
+)
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
 
-def comparable(token):
-    """The fields the module manages; never the secret."""
-    return dict(
-        Description=token.get("Description") or "",
-        Policies=sorted(p["Name"] for p in token.get("Policies") or []),
-        NodeIdentities=sorted(((n["NodeName"], n["Datacenter"]) for n in token.get("NodeIdentities") or [])),
-        ServiceIdentities=sorted(((s["ServiceName"], sorted(s.get("Datacenters") or []))
-                                  for s in token.get("ServiceIdentities") or [])),
-        Local=bool(token.get("Local")),
-    )
-
-
 def main():
-    module = ConsulModule(argument_spec=dict(
-        description=dict(type="str", required=True),
-        policies=dict(type="list", elements="str", default=[]),
-        node_identities=dict(type="list", elements="dict", default=[], options=dict(
-            node_name=dict(type="str", required=True), datacenter=dict(type="str", required=True))),
-        service_identities=dict(type="list", elements="str", default=[]),
-        append_service_identities=dict(type="bool", default=False),
-        local=dict(type="bool", default=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    ))
+    spec = dict(TOKEN_OPTIONS)
+    spec.update(state=dict(type="str", choices=["present", "absent"], default="present"))
+    module = ConsulModule(argument_spec=spec)
     params = module.params
-    desired = dict(
-        Description=params["description"],
-        Policies=[dict(Name=name) for name in params["policies"]],
-        NodeIdentities=[dict(NodeName=n["node_name"], Datacenter=n["datacenter"]) for n in params["node_identities"]],
-        ServiceIdentities=[dict(ServiceName=name) for name in params["service_identities"]],
-        Local=params["local"],
-    )
     with module.errors():
-        listed = [t for t in module.client.acl_list("token") if t.get("Description") == params["description"]]
-        if len(listed) > 1:
-            module.fail("description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
-                params["description"], len(listed), ", ".join(t["AccessorID"] for t in listed)))
-        current = module.client.acl_read("token", listed[0]["AccessorID"]) if listed else None
-        if current and params["append_service_identities"]:
-            declared = set(s["ServiceName"] for s in desired["ServiceIdentities"])
-            desired["ServiceIdentities"] += [s for s in current.get("ServiceIdentities") or []
-                                             if s["ServiceName"] not in declared]
+        try:
+            stub = by_description(module.client.acl_list("token"), params["description"])
+        except ValueError as exc:
+            module.fail(str(exc))
+        current = module.client.acl_read("token", stub["AccessorID"]) if stub else None
+        desired = desired_token(params, current)
         after = comparable(desired) if params["state"] == "present" else None
         token = current
         if module.change(comparable(current) if current else None, after):

@@ -114,3 +114,34 @@ def test_token_check_mode_changes_nothing_and_says_what_it_would_do(acl_agent):
     assert run_module("consul_acl_token", absent, check=True)["changed"] is True
     assert tokens() == [("it check mode", ("it-check-mode",))]
     assert run_module("consul_acl_token", absent)["changed"] is True and tokens() == []
+
+
+def test_many_tokens_in_one_task_as_the_role_makes_every_hosts_token(acl_agent):
+    """consul_acl_tokens: created, then unchanged (same secrets), one changed alone, with --diff keyed by
+    description and never a secret in it; a description twice is refused naming the option."""
+    conn = acl_agent.connection()
+    node = [dict(node_name=acl_agent.name, datacenter="dc1")]
+    tokens = [dict(description="it batch %d" % n, node_identities=node, service_identities=["it-batch-%d" % n])
+              for n in (1, 2)]
+    try:
+        created = run_module("consul_acl_tokens", dict(conn, tokens=tokens))
+        assert created["changed"] is True and all(t["changed"] for t in created["tokens"].values())
+        again = run_module("consul_acl_tokens", dict(conn, tokens=tokens))
+        assert again["changed"] is False
+        assert {d: t["secret_id"] for d, t in again["tokens"].items()} == {d: t["secret_id"] for d, t in created["tokens"].items()}
+        # the same token through the one-token module is the same token
+        single = run_module("consul_acl_token", dict(conn, **tokens[0]))
+        assert single["changed"] is False and single["secret_id"] == created["tokens"]["it batch 1"]["secret_id"]
+
+        tokens[1]["service_identities"] = ["it-batch-2", "it-batch-3"]
+        changed = run_module("consul_acl_tokens", dict(conn, tokens=tokens), diff=True)
+        assert changed["changed"] is True and not changed["tokens"]["it batch 1"]["changed"]
+        assert sorted(changed["tokens"]["it batch 2"]["service_identities"]) == ["it-batch-2", "it-batch-3"]
+        assert list(changed["diff"]["after"]) == ["it batch 2"] and list(changed["diff"]["before"]) == ["it batch 2"]
+        assert all(t["secret_id"] not in repr(changed["diff"]) for t in created["tokens"].values())
+
+        refused = run_module("consul_acl_tokens", dict(conn, tokens=[tokens[0], tokens[0]]))
+        assert refused.get("failed") and refused["msg"].startswith("tokens: each description once")
+    finally:
+        for token in tokens:
+            run_module("consul_acl_token", dict(conn, description=token["description"], state="absent"))

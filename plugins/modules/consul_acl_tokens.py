@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) discovery.consul_dns contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: consul_acl_tokens
+short_description: Create or update many Consul ACL tokens in one task, each identified by its description
+version_added: 0.6.0
+description:
+  - What M(discovery.consul_dns.consul_acl_token) does for one token, for a list of them, with one listing of
+    the cluster's tokens for all: the consul role makes every host's own token in one step of a play, on the
+    server that administers ACLs, instead of one step per host.
+  - Needs a token with C(acl = "write") (the management token).
+  - Returns each token's secret. Run the task with C(no_log) so that no secret reaches output or logs.
+  - Only creates and updates; M(discovery.consul_dns.consul_acl_token) deletes.
+extends_documentation_fragment:
+  - discovery.consul_dns.connection
+  - discovery.consul_dns.attributes
+options:
+  tokens:
+    description: The tokens, each with the options of M(discovery.consul_dns.consul_acl_token) but O(ignore:state).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      description:
+        description: Description of the token; unique among tokens and in this list, it is how the module finds it again.
+        type: str
+        required: true
+      policies:
+        description: Names of the policies linked to the token.
+        type: list
+        elements: str
+        default: []
+      node_identities:
+        description: Node identities (Consul 1.8.1 or newer).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          node_name:
+            description: The node's name.
+            type: str
+            required: true
+          datacenter:
+            description: The node's datacenter.
+            type: str
+            required: true
+      service_identities:
+        description: Names of services the token may register (service identities).
+        type: list
+        elements: str
+        default: []
+      append_service_identities:
+        description: Keep the service identities the token has besides O(tokens[].service_identities).
+        type: bool
+        default: false
+      local:
+        description: Keep the token in this datacenter only.
+        type: bool
+        default: false
+seealso:
+  - module: discovery.consul_dns.consul_acl_token
+author:
+  - discovery.consul_dns maintainers (@discovery)
+"""
+
+EXAMPLES = r"""
+- name: The agent tokens of web1 and web2, each for its node and its services
+  discovery.consul_dns.consul_acl_tokens:
+    tokens:
+      - description: agent token of web1
+        node_identities: [{node_name: web1, datacenter: bj}]
+        service_identities: [web]
+      - description: agent token of web2
+        node_identities: [{node_name: web2, datacenter: bj}]
+        service_identities: [web]
+    token: "{{ consul_management_token }}"
+  register: agent_tokens
+  no_log: true
+
+- name: web1's secret
+  ansible.builtin.set_fact:
+    web1_token: "{{ agent_tokens.tokens['agent token of web1'].secret_id }}"
+  no_log: true
+"""
+
+RETURN = r"""
+tokens:
+  description:
+    - Each token by its description, with C(accessor_id) and C(secret_id) (sensitive; not returned for a new
+      token in check mode), C(service_identities) (it has, or would have in check mode) and C(changed).
+  returned: always
+  type: dict
+  sample: {"agent token of web1": {accessor_id: 6a1253d2-1785-24fd-91c2-f8e78c745511, changed: false, service_identities: [web]}}
+"""
+
+from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import (
+    TOKEN_OPTIONS,
+    by_description,
+    comparable,
+    desired_token,
+)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
+
+
+def main():
+    module = ConsulModule(argument_spec=dict(tokens=dict(type="list", elements="dict", required=True, options=TOKEN_OPTIONS)))
+    wanted = module.params["tokens"]
+    module.keyed_diff()
+    results = {}
+    with module.errors():
+        descriptions = [spec["description"] for spec in wanted]
+        repeated = sorted(set(d for d in descriptions if descriptions.count(d) > 1))
+        if repeated:
+            raise OptionError("tokens", "each description once; repeated: %s" % ", ".join(repeated))
+        # one listing for all; each token found is read (the listing holds no secret)
+        listed = module.client.acl_list("token")
+        for spec in wanted:
+            try:
+                stub = by_description(listed, spec["description"])
+            except ValueError as exc:
+                raise OptionError("tokens", str(exc))
+            current = module.client.acl_read("token", stub["AccessorID"]) if stub else None
+            desired = desired_token(spec, current)
+            after = comparable(desired)
+            token = current
+            changed = module.change(comparable(current) if current else None, after, key=spec["description"])
+            if changed:
+                token = module.apply(module.client.acl_write, "token", desired,
+                                     current["AccessorID"] if current else None) or current
+            result = dict(changed=changed, service_identities=[name for name, _dcs in after["ServiceIdentities"]])
+            if token:
+                result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
+            results[spec["description"]] = result
+    module.exit(tokens=results)
+
+
+if __name__ == "__main__":
+    main()
