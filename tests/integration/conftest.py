@@ -1,3 +1,4 @@
+import contextlib
 import fcntl
 import http.server
 import os
@@ -34,24 +35,22 @@ def podman_worker(request):
 CPU_LOCK = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "cpu-heavy-tests.lock")
 
 
-def _held(mode):
+@contextlib.contextmanager
+def _holding(mode, waiting_for):
     os.makedirs(os.path.dirname(CPU_LOCK), exist_ok=True)
-    handle = open(CPU_LOCK, "a+")
-    started = time.monotonic()
-    fcntl.flock(handle, mode)
-    return handle, time.monotonic() - started
+    with open(CPU_LOCK, "a+") as handle:
+        started = time.monotonic()
+        fcntl.flock(handle, mode)
+        if time.monotonic() - started > 1:
+            print("waited %.0f s for %s" % (time.monotonic() - started, waiting_for))
+        yield
 
 
 @pytest.fixture
 def cpu_to_itself():
     """For a CPU-bound tool: waits until no lab or molecule test runs, and keeps them waiting."""
-    handle, waited = _held(fcntl.LOCK_EX)
-    if waited > 1:
-        print("waited %.0f s for the lab's tests to pause" % waited)
-    try:
+    with _holding(fcntl.LOCK_EX, "the lab's tests to pause"):
         yield
-    finally:
-        handle.close()
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +58,8 @@ def _no_cpu_bound_tool_beside_the_lab(request):
     if not request.node.get_closest_marker("xdist_group"):
         yield
         return
-    handle, waited = _held(fcntl.LOCK_SH)
-    if waited > 1:
-        print("waited %.0f s for a CPU-bound test on the other worker" % waited)
-    try:
+    with _holding(fcntl.LOCK_SH, "a CPU-bound test on the other worker"):
         yield
-    finally:
-        handle.close()
 
 
 @pytest.fixture(scope="session")

@@ -118,3 +118,15 @@ def test_playbooks_read_no_internal_variable_of_a_role():
     found = ["%s: %s" % (os.path.relpath(path, REPO), match.group(0))
              for path in playbook_files() for match in internal.finditer(text(path))]
     assert found == []
+
+
+def test_no_role_reads_the_inventory_plugins_variable_nor_declares_it():
+    """The inventory plugin's one variable, consul_catalog, is no role's setting: its source combines with
+    a static inventory that sets the roles' variables (README)."""
+    from ansible_collections.discovery.consul_dns.plugins.inventory.consul import catalog_hosts
+    hosts = catalog_hosts(dict(nodes=[dict(Node="a", Address="10.0.0.1", Datacenter="dc1")], instances={}))
+    assert sorted(hosts["a"]) == ["ansible_host", "consul_catalog"]
+    for role in ROLES:
+        declared = load("roles/%s/meta/argument_specs.yml" % role)["argument_specs"]["main"]["options"]
+        assert "consul_catalog" not in declared
+        assert not any(re.search(r"\bconsul_catalog\b", text(path)) for path in role_files(role)), role
