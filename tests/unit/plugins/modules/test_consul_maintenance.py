@@ -9,6 +9,7 @@ from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance
     checks_not_passing,
     current_maintenance,
     dns_mismatches,
+    wait_for_answers,
     wait_until_passing,
 )
 
@@ -79,3 +80,42 @@ def test_answers_are_compared_in_canonical_form():
             return {"FD00::0001", "10.0.0.1"}
 
     assert dns_mismatches([("r", Resolver())], ["web.service.consul"], "fd00::1", True) == []
+
+
+class ScriptedResolver(object):
+    """Answers each name from a script, one entry per query, the last repeated."""
+
+    def __init__(self, *answers):
+        self.answers, self.queries = answers, 0
+
+    def addresses(self, name):
+        answer = self.answers[min(self.queries, len(self.answers) - 1)]
+        self.queries += 1
+        return set(answer)
+
+
+def test_the_dns_wait_keeps_asking_until_the_address_is_gone():
+    clock = FakeClock()
+    # maintenance on: the resolver still hands out the address for three queries (its cache), then not
+    resolver = ScriptedResolver(["10.0.0.5"], ["10.0.0.5"], ["10.0.0.5"], [])
+    seconds, mismatches = wait_for_answers([("10.0.0.2", resolver)], ["web.service.consul"], "10.0.0.5", False,
+                                           30, 1, clock=clock, sleep=clock.sleep)
+    assert mismatches == [] and seconds == 3 and resolver.queries == 4
+
+
+def test_the_dns_wait_asks_every_resolver_until_each_answers_as_wanted():
+    clock = FakeClock()
+    # maintenance off: one resolver answers at once, the other only from its third query
+    quick, slow = ScriptedResolver(["10.0.0.5"]), ScriptedResolver([], [], ["10.0.0.5"])
+    seconds, mismatches = wait_for_answers([("a", quick), ("b", slow)], ["web.service.consul"], "10.0.0.5", True,
+                                           30, 0.5, clock=clock, sleep=clock.sleep)
+    assert mismatches == [] and seconds == 1 and slow.queries == 3
+
+
+def test_the_dns_wait_that_never_sees_the_wanted_answer_ends_at_the_timeout_with_what_is_left():
+    clock = FakeClock()
+    resolver = ScriptedResolver(["10.0.0.5"])
+    seconds, mismatches = wait_for_answers([("10.0.0.2", resolver)], ["web.service.consul"], "10.0.0.5", False,
+                                           5, 1, clock=clock, sleep=clock.sleep)
+    assert seconds == 5 and resolver.queries == 6
+    assert mismatches == ["10.0.0.2 still answers it for web.service.consul"]
