@@ -24,3 +24,18 @@ def test_a_near_address_fails_naming_the_host_and_the_variable(host_vars, named)
 def test_a_host_without_an_address_fails():
     with pytest.raises(AnsibleFilterError, match="no address for a"):
         member_addresses(["a"], {"a": {}})
+
+
+FACTS = {"ansible_facts": {"default_ipv4": {"address": "10.0.0.3"}}}
+
+
+@pytest.mark.parametrize("host_vars,expected", [
+    (dict(FACTS, consul_advertise_address="10.0.0.1", consul_bind_address="10.0.0.2"), "10.0.0.1"),
+    (dict(FACTS, consul_advertise_address="10.0.0.1"), "10.0.0.1"),
+    (dict(FACTS, consul_bind_address="10.0.0.2"), "10.0.0.2"),
+    (dict(FACTS, consul_advertise_address="", consul_bind_address="10.0.0.2"), "10.0.0.2"),
+    (dict(FACTS, consul_advertise_address="", consul_bind_address=""), "10.0.0.3"),
+])
+def test_advertise_wins_over_bind_and_bind_over_the_facts_when_all_are_there(host_vars, expected):
+    """Every host here has gathered facts: the facts' default address is only the last resort."""
+    assert member_addresses(["a"], {"a": host_vars}) == [expected]
