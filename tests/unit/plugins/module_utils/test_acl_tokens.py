@@ -17,8 +17,8 @@ def spec(**options):
 
 def read_back(**fields):
     """A token as /v1/acl/token returns it: with its IDs, secret and indexes besides the managed fields."""
-    token = dict(AccessorID="3f1c0b2e-0000-4000-8000-000000000001", SecretID="s3cret", Description="dns-forwarder", Policies=[{"ID": "p1", "Name": "dns-read"}],
-                 Local=False, CreateIndex=12, ModifyIndex=12, Hash="abc")
+    token = dict(AccessorID="3f1c0b2e-0000-4000-8000-000000000001", SecretID="s3cret", Description="dns-forwarder",
+                 Policies=[{"ID": "p1", "Name": "dns-read"}], Local=False, CreateIndex=12, ModifyIndex=12, Hash="abc")
     token.update(fields)
     return token
 
