@@ -3,19 +3,11 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
+from module_run import run_module
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_module
 from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import type_of_definition
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check
-
-
-class Exit(Exception):
-    pass
 
 
 class FakeAgent(object):
@@ -39,20 +31,7 @@ class FakeAgent(object):
 
 
 def run(monkeypatch, agent, **args):
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    monkeypatch.setattr(consul_module, "client_from_module", lambda module, retry=True: agent)
-    results = []
-
-    def finish(self, **result):
-        results.append(result)
-        raise Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", finish)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **result: finish(self, failed=True, **result))
-    with pytest.raises(Exit):
-        consul_check.main()
-    return results[0]
+    return run_module(monkeypatch, consul_check, agent, **args)
 
 
 @pytest.mark.parametrize("secret", [
