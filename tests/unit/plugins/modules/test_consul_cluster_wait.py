@@ -2,8 +2,10 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from fake_clock import FakeClock
+from module_run import run_module
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import ConsulError
+from ansible_collections.discovery.consul_dns.plugins.modules import consul_cluster_wait
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_cluster_wait import wait_for
 
 
@@ -13,6 +15,7 @@ class FakeCluster(object):
     def __init__(self, health=None, leaders=None, indexes=None):
         self.health, self.leaders, self.indexes = health or [], leaders or [], indexes or []
         self.polls = 0
+        self.url = "http://127.0.0.1:8500"
 
     def _next(self, script, count=True):
         answer = script[min(self.polls, len(script) - 1)]
@@ -95,3 +98,32 @@ def test_caught_up_fails_saying_how_far_behind():
     cluster = FakeCluster(indexes=[(130, 12)])
     held, waited, why_not, details = wait_for("caught_up", cluster, None, 2, 0.5, clock, clock.sleep)
     assert not held and "/v1/catalog/services at index 12, the leader's at 130" in why_not
+
+
+def run_with_fake_clock(monkeypatch, cluster, **args):
+    """The module's main() with its waits on a fake clock: a timeout passes at once."""
+    clock = FakeClock()
+    real_wait_for = consul_cluster_wait.wait_for
+    monkeypatch.setattr(consul_cluster_wait, "wait_for",
+                        lambda *wait, **options: real_wait_for(*wait, clock=clock, sleep=clock.sleep))
+    return run_module(monkeypatch, consul_cluster_wait, cluster, **args)
+
+
+def test_the_module_fails_when_the_wait_times_out(monkeypatch):
+    result = run_with_fake_clock(monkeypatch, FakeCluster(leaders=[""]), condition="leader", timeout=3, poll_interval=1)
+    assert result.get("failed") is True, "a timed-out wait returned ok"
+    assert result["msg"] == "waited 3.0s for leader at http://127.0.0.1:8500: no leader is known yet"
+    assert result["waited"] == 3 and result["changed"] is False
+
+
+def test_the_module_fails_when_peers_stay_unhealthy_to_the_timeout(monkeypatch):
+    cluster = FakeCluster(health=[servers(node1=True, node2=False, node3=True)])
+    result = run_with_fake_clock(monkeypatch, cluster, condition="peers_healthy", node="node1", timeout=2)
+    assert result.get("failed") is True and result["msg"].endswith("not healthy in Raft: node2")
+
+
+def test_the_module_returns_ok_once_the_condition_holds(monkeypatch):
+    cluster = FakeCluster(leaders=["", "10.0.0.1:8300"])
+    result = run_with_fake_clock(monkeypatch, cluster, condition="leader", timeout=3, poll_interval=1)
+    assert "failed" not in result
+    assert result == {"changed": False, "waited": 1, "leader": "10.0.0.1:8300"}
