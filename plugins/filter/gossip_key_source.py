@@ -14,7 +14,7 @@ description:
   - For internal collection use only (the consul role's C(tasks/gossip_key.yml)).
   - Decides from the SHA-256 digests of each member's C(gossip.key) and C(encrypt.hcl), as
     M(discovery.consul_dns.host_state) returned them in C(_consul_host.digests), never from the key itself.
-  - C(settled) when every host has the same C(gossip.key), holding a key, and the same C(encrypt.hcl):
+  - C(settled) when every host has the same C(gossip.key), holding a key, and the same C(encrypt.hcl); then
     there is nothing to write and the key need not reach the controller.
   - C(holder), the first host (in the order given) whose C(gossip.key) holds a key (neither absent, nor
     empty, nor a line break alone), or an empty string.

@@ -13,7 +13,7 @@ short_description: Create or update many Consul ACL tokens in one task, each ide
 version_added: 0.6.0
 description:
   - What M(discovery.consul_dns.consul_acl_token) does for one token, for a list of them, with one listing of
-    the cluster's tokens for all: the consul role makes every host's own token in one step of a play, on the
+    the cluster's tokens for all. The consul role makes every host's own token in one step of a play, on the
     server that administers ACLs, instead of one step per host.
   - Needs a token with C(acl = "write") (the management token).
   - Returns each token's secret. Run the task with C(no_log) so that no secret reaches output or logs.

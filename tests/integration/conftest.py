@@ -1,5 +1,3 @@
-import contextlib
-import fcntl
 import http.server
 import os
 import subprocess
@@ -26,40 +24,6 @@ def podman_worker(request):
                      if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
         if ungrouped:
             pytest.fail("pytest-xdist did not group %s: is pytest newer than pytest-xdist supports?" % ungrouped[0])
-
-
-# CPU-bound tools (the oldest versions' test run, ansible-lint, galaxy-importer, the docs build) run on
-# the other worker while the lab is built, never while a lab or molecule test runs: on this machine's two
-# cores they starve the lab's Consul servers into elections (seen in CI: SERVFAILs and "no leader" while
-# they ran). Each such test holds this lock exclusively; each test of the podman group holds it shared.
-CPU_LOCK = os.path.join(os.environ.get("CONSUL_DNS_CACHE", "/var/cache/discovery-consul-dns"), "cpu-heavy-tests.lock")
-
-
-@contextlib.contextmanager
-def _holding(mode, waiting_for):
-    os.makedirs(os.path.dirname(CPU_LOCK), exist_ok=True)
-    with open(CPU_LOCK, "a+") as handle:
-        started = time.monotonic()
-        fcntl.flock(handle, mode)
-        if time.monotonic() - started > 1:
-            print("waited %.0f s for %s" % (time.monotonic() - started, waiting_for))
-        yield
-
-
-@pytest.fixture
-def cpu_to_itself():
-    """For a CPU-bound tool: waits until no lab or molecule test runs, and keeps them waiting."""
-    with _holding(fcntl.LOCK_EX, "the lab's tests to pause"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _no_cpu_bound_tool_beside_the_lab(request):
-    if not request.node.get_closest_marker("xdist_group"):
-        yield
-        return
-    with _holding(fcntl.LOCK_SH, "a CPU-bound test on the other worker"):
-        yield
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from harness import REPO
 
 # Never beside the lab's tests: four minutes of ansible processes on this machine's two cores starve
 # the lab's Consul servers, whose elections then cost answers (seen in CI: 27 SERVFAILs and "no
-# leader" errors while it ran). On the other worker, while the lab is built (conftest's cpu_to_itself).
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("cpu_to_itself")]
+# leader" errors while it ran); in the podman group they run one after the other.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("podman")]
 
 
 def compat(what):

@@ -9,7 +9,7 @@ import pytest
 from harness import REPO
 
 # like test_compat.py: its CPU-bound tools never run beside the lab's tests
-pytestmark = pytest.mark.usefixtures("cpu_to_itself")
+pytestmark = pytest.mark.xdist_group("podman")
 
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
