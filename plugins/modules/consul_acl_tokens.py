@@ -110,7 +110,9 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module
 
 
 def main():
-    module = ConsulModule(argument_spec=dict(tokens=dict(type="list", elements="dict", required=True, options=TOKEN_OPTIONS)))
+    # the tokens' definitions, not their secrets (which only the result holds)
+    module = ConsulModule(argument_spec=dict(tokens=dict(type="list", elements="dict", required=True, no_log=False,
+                                                         options=TOKEN_OPTIONS)))
     wanted = module.params["tokens"]
     module.keyed_diff()
     results = {}

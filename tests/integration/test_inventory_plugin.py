@@ -78,8 +78,8 @@ def test_hosts_grouped_by_service_tag_and_datacenter_with_their_services(tmp_pat
     host_b = found["_meta"]["hostvars"]["inv-b"]
     assert host_b["ansible_host"] == "127.0.0.62" and host_b["consul_catalog"]["node_meta"] == {"rack": "r2"}
     assert host_b["consul_catalog"]["datacenter"] == "dc1"
-    assert host_b["consul_catalog"]["services"]["inv-web"] == [dict(id="inv-web", address="127.0.0.62", port=8000, tags=["rails"],
-                                                         meta={}, health="critical")]
+    assert host_b["consul_catalog"]["services"]["inv-web"] == [
+        dict(id="inv-web", address="127.0.0.62", port=8000, tags=["rails"], meta={}, health="critical")]
     assert host_b["consul_catalog"]["services"]["inv-api"][0]["health"] == "passing"
 
 

@@ -94,12 +94,10 @@ def included_roles(node):
             if key in node:
                 yield node[key]
         for value in node.values():
-            for found in included_roles(value):
-                yield found
+            yield from included_roles(value)
     elif isinstance(node, list):
         for item in node:
-            for found in included_roles(item):
-                yield found
+            yield from included_roles(item)
 
 
 def test_playbooks_enter_roles_only_through_declared_entry_points():
