@@ -116,6 +116,9 @@ down() {
   done
   remove_stale_bridge "$SUBNET"
   rm -rf "$LABDIR/facts-${PREFIX%-}"   # ansible.cfg's fact cache of these hosts
+  # the tokens of the cluster that is gone: the next bring-up is a new cluster to the controller too
+  # (site.yml converges a new cluster's servers alone first); the CA stays, as an operator's would
+  rm -f "$here"/.consul-*-management.token "$here"/.consul-*-controller.token
 }
 
 up() {
