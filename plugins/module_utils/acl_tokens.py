@@ -55,3 +55,21 @@ def by_description(listed, description):
         raise ValueError("description %r: %d tokens carry it (accessor IDs %s); make it unique" % (
             description, len(found), ", ".join(token["AccessorID"] for token in found)))
     return found[0] if found else None
+
+
+def read_token(client, listed, description):
+    """The whole token carrying ``description`` among the ``listed`` ones (the listing holds no secret), or None."""
+    stub = by_description(listed, description)
+    return client.acl_read("token", stub["AccessorID"]) if stub else None
+
+
+def ensure_token(module, current, spec, key=None):
+    """Make the token ``spec`` asks for out of ``current`` (None: a new one) through ``module`` (a
+    ConsulModule: change recorded, nothing written in check mode); returns (token, comparable view, changed)."""
+    desired = desired_token(spec, current)
+    after = comparable(desired)
+    changed = module.change(comparable(current) if current else None, after, key=key)
+    token = current
+    if changed:
+        token = module.apply(module.client.acl_write, "token", desired, current["AccessorID"] if current else None) or current
+    return token, after, changed

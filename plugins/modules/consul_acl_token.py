@@ -114,9 +114,9 @@ service_identities:
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import (
     TOKEN_OPTIONS,
-    by_description,
     comparable,
-    desired_token,
+    ensure_token,
+    read_token,
 )
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 
@@ -126,21 +126,16 @@ def main():
     spec.update(state=dict(type="str", choices=["present", "absent"], default="present"))
     module = ConsulModule(argument_spec=spec)
     params = module.params
+    token = after = None
     with module.errors():
         try:
-            stub = by_description(module.client.acl_list("token"), params["description"])
+            current = read_token(module.client, module.client.acl_list("token"), params["description"])
         except ValueError as exc:
             module.fail(str(exc))
-        current = module.client.acl_read("token", stub["AccessorID"]) if stub else None
-        desired = desired_token(params, current)
-        after = comparable(desired) if params["state"] == "present" else None
-        token = current
-        if module.change(comparable(current) if current else None, after):
-            if after:
-                token = module.apply(module.client.acl_write, "token", desired,
-                                     current["AccessorID"] if current else None) or current
-            else:
-                module.apply(module.client.acl_delete, "token", current["AccessorID"])
+        if params["state"] == "present":
+            token, after, _changed = ensure_token(module, current, params)
+        elif module.change(comparable(current) if current else None, None):
+            module.apply(module.client.acl_delete, "token", current["AccessorID"])
     if after and token:
         module.result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
     if after:

@@ -100,12 +100,7 @@ tokens:
   sample: {"agent token of web1": {accessor_id: 6a1253d2-1785-24fd-91c2-f8e78c745511, changed: false, service_identities: [web]}}
 """
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import (
-    TOKEN_OPTIONS,
-    by_description,
-    comparable,
-    desired_token,
-)
+from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import TOKEN_OPTIONS, ensure_token, read_token
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
 
 
@@ -121,21 +116,14 @@ def main():
         repeated = sorted(set(d for d in descriptions if descriptions.count(d) > 1))
         if repeated:
             raise OptionError("tokens", "each description once; repeated: %s" % ", ".join(repeated))
-        # one listing for all; each token found is read (the listing holds no secret)
+        # one listing for all
         listed = module.client.acl_list("token")
         for spec in wanted:
             try:
-                stub = by_description(listed, spec["description"])
+                current = read_token(module.client, listed, spec["description"])
             except ValueError as exc:
                 raise OptionError("tokens", str(exc))
-            current = module.client.acl_read("token", stub["AccessorID"]) if stub else None
-            desired = desired_token(spec, current)
-            after = comparable(desired)
-            token = current
-            changed = module.change(comparable(current) if current else None, after, key=spec["description"])
-            if changed:
-                token = module.apply(module.client.acl_write, "token", desired,
-                                     current["AccessorID"] if current else None) or current
+            token, after, changed = ensure_token(module, current, spec, key=spec["description"])
             result = dict(changed=changed, service_identities=[name for name, _dcs in after["ServiceIdentities"]])
             if token:
                 result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])

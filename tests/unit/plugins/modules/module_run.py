@@ -17,10 +17,12 @@ class Exit(Exception):
 
 
 def run_module(monkeypatch, module, client, **args):
-    """The result ``module.main()`` exits with (``failed=True`` when it fails), ``client`` its ConsulClient."""
+    """The result ``module.main()`` exits with (``failed=True`` when it fails), ``client`` its ConsulClient
+    (None: a module that talks to no Consul)."""
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    monkeypatch.setattr(consul_module, "client_from_module", lambda ansible, retry=True: client)
+    if client is not None:
+        monkeypatch.setattr(consul_module, "client_from_module", lambda ansible, retry=True: client)
     results = []
 
     def finish(self, **result):

@@ -8,31 +8,13 @@ import os
 import stat
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.discovery.consul_dns.plugins.modules import config_files
-
-
-class Exit(Exception):
-    pass
+from module_run import run_module
 
 
 def run(monkeypatch, files, check_mode=False):
-    args = {"files": files, "_ansible_check_mode": check_mode, "_ansible_diff": True}
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    results = []
-
-    def finish(self, **result):
-        results.append(result)
-        raise Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", finish)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **result: finish(self, failed=True, **result))
-    with pytest.raises(Exit):
-        config_files.main()
-    return results[0]
+    return run_module(monkeypatch, config_files, None, files=files, _ansible_check_mode=check_mode, _ansible_diff=True)
 
 
 def mode_of(path):

@@ -5,32 +5,15 @@ import hashlib
 import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
+from module_run import run_module
 
 from ansible_collections.discovery.consul_dns.plugins.modules import host_state
 from ansible_collections.discovery.consul_dns.plugins.modules.host_state import (
     file_digests, link_targets, requirements_met, venv_distributions)
 
 
-class Exit(Exception):
-    pass
-
-
 def run(monkeypatch, **args):
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    results = []
-
-    def finish(self, **result):
-        results.append(result)
-        raise Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", finish)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **result: finish(self, failed=True, **result))
-    with pytest.raises(Exit):
-        host_state.main()
-    return results[0]
+    return run_module(monkeypatch, host_state, None, **args)
 
 
 def make_dist(venv, name, version):
