@@ -71,4 +71,5 @@ venv() {
 venv "$VENV" "$here/requirements.txt"
 venv "$CONSUL_DNS_CACHE/venv-tools" "$here/requirements-tools.txt"
 venv "$CONSUL_DNS_CACHE/venv-oldest" "$here/requirements-oldest.txt"
-log "venv: $("$VENV/bin/ansible" --version | head -n1); oldest: $("$CONSUL_DNS_CACHE/venv-oldest/bin/ansible" --version | head -n1)"
+# sed reads to the end: head would close the pipe on ansible, which prints a BrokenPipe traceback
+log "venv: $("$VENV/bin/ansible" --version | sed -n 1p); oldest: $("$CONSUL_DNS_CACHE/venv-oldest/bin/ansible" --version | sed -n 1p)"
