@@ -107,3 +107,20 @@ def test_a_renewed_certificate_comes_with_a_new_key(tmp_path, tls_dir):
         assert key != first[node][1], node + "'s renewed certificate kept its old key"
         assert_an_agent_certificate_of_the_ca(tls_dir, node, server=node == "node1")
     assert contents(tls_dir, ["ca.pem", "ca-key.pem"]) == shared
+
+
+def extended_key_usages(pem):
+    cert = x509.load_pem_x509_certificate(pem)
+    return sorted(usage._name for usage in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+
+
+@pytest.mark.slow
+def test_the_controllers_certificate_is_for_clients_only(tmp_path, tls_dir):
+    """The controller's certificate can authenticate to an agent's HTTPS API but cannot serve as an
+    agent (no serverAuth, not an agent's name): the key that leaves the servers' side is no server's."""
+    converge(tmp_path, tls_dir, limit="node1")
+    controller = (tls_dir / "controller.pem").read_bytes()
+    assert extended_key_usages(controller) == ["clientAuth"]
+    subject = x509.load_pem_x509_certificate(controller).subject.rfc4514_string()
+    assert "server." not in subject and "client." not in subject, subject
+    assert extended_key_usages(agent_files(tls_dir, "node1")[0]) == ["clientAuth", "serverAuth"]

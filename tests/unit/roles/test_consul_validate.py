@@ -1,0 +1,69 @@
+"""The consul role's `validate` entry point refusing what would expose the servers' API: the
+controller's way in (consul_controller_access) only with TLS, client certificates on HTTPS and ACLs.
+One ansible-playbook run on the local connection, a host per combination."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow   # one ansible-playbook run
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PROTECTED = dict(consul_tls_enabled=True, consul_tls_verify_incoming_https=True, consul_acl_enabled=True)
+HOSTS = {
+    "all_on": PROTECTED,
+    "tls_off": dict(PROTECTED, consul_tls_enabled=False),
+    "https_without_client_certificates": dict(PROTECTED, consul_tls_verify_incoming_https=False),
+    "acl_off": dict(PROTECTED, consul_acl_enabled=False),
+}
+PLAYBOOK = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: The consul role's checks
+      ansible.builtin.include_role:
+        name: discovery.consul_dns.consul
+        tasks_from: validate
+"""
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """{host: the failure line of its run, or None when it passed}."""
+    workdir = tmp_path_factory.mktemp("validate")
+    hosts = dict((name, dict(settings, consul_controller_access=True, consul_node_name=name.replace("_", "-"),
+                             consul_bind_address="127.0.0.%d" % (10 + index)))
+                 for index, (name, settings) in enumerate(HOSTS.items()))
+    inventory = dict(all=dict(hosts=hosts, vars=dict(ansible_connection="local", ansible_python_interpreter=sys.executable),
+                              children=dict(consul_servers=dict(hosts=dict((name, {}) for name in hosts)))))
+    (workdir / "inventory.json").write_text(json.dumps(inventory))
+    (workdir / "play.yml").write_text(PLAYBOOK)
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml",
+                           "-e", "consul_bootstrap_expect=1"],
+                          cwd=str(workdir), capture_output=True, text=True, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+    found = dict((name, None) for name in hosts)
+    for match in re.finditer(r"^fatal: \[(\S+)\]: FAILED! => (.*)$", proc.stdout, re.M):
+        found[match.group(1)] = match.group(2)
+    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return found
+
+
+def test_the_controllers_way_in_is_taken_with_tls_client_certificates_and_acls(refusals):
+    assert refusals["all_on"] is None
+
+
+@pytest.mark.parametrize("host", ["tls_off", "https_without_client_certificates", "acl_off"])
+def test_the_controllers_way_in_is_refused_without_each_protection_naming_them(refusals, host):
+    assert refusals[host] is not None, host
+    assert "consul_controller_access puts the HTTPS API on the servers' addresses: it needs consul_tls_enabled" in refusals[host]
+    settings = HOSTS[host]
+    assert "(got %s, %s, %s)" % (settings["consul_tls_enabled"], settings["consul_tls_verify_incoming_https"],
+                                 settings["consul_acl_enabled"]) in refusals[host]
