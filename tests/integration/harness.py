@@ -7,6 +7,7 @@ HashiCorp's update service, and no traffic may leave this machine.
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -264,3 +265,10 @@ def play_recap(output):
             host, counters = line.split(":", 1)
             stats[host.strip()] = dict((k, int(v)) for k, v in (item.split("=") for item in counters.split()))
     return stats
+
+
+def failure_lines(output):
+    """The lines of ansible-playbook's output that report a failure (a task's `fatal:`/`failed:`
+    result, an `ERROR!`), joined: where a refusal must name what it refused."""
+    return "\n".join(line for line in output.splitlines()
+                     if re.match(r"\s*(fatal|failed): \[", line) or "ERROR!" in line or line.startswith("[ERROR]"))

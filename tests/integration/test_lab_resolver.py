@@ -4,12 +4,13 @@ hosts run systemd-resolved with the uplink's resolver on eth0 (mode systemd_reso
 """
 
 import json
+import shlex
 import subprocess
 import time
 
 import pytest
 
-from harness import play_recap
+from harness import failure_lines, play_recap
 from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, lab_env, on, wait_until
 
 pytestmark = [
@@ -109,7 +110,8 @@ def test_with_one_forwarder_stopped_every_lookup_in_both_modes_succeeds(lab):
 @pytest.mark.parametrize("extra_vars, named", [
     ({"resolver_nameservers": ["10.89.50.31\nnameserver 6.6.6.6"]}, "resolver_nameservers must hold IP addresses"),
     ({"resolver_mode": "resolv_conf"}, "resolver_mode resolv_conf: systemd-resolved is active; choose resolver_mode"),
-], ids=["nameserver_injects_a_line", "resolv_conf_on_a_resolved_host"])
+    ({"resolver_mode": "systemd_resolved"}, "resolver_mode systemd_resolved: systemd-resolved is not active on this host"),
+], ids=["nameserver_injects_a_line", "resolv_conf_on_a_resolved_host", "systemd_resolved_where_it_does_not_run"])
 def test_bad_input_is_refused_naming_it_and_no_resolver_changes(lab, extra_vars, named):
     def resolvers():
         return dict((host, on(host, "sh", "-c", "cat /etc/resolv.conf /etc/systemd/resolved.conf.d/* 2>/dev/null",
@@ -118,7 +120,7 @@ def test_bad_input_is_refused_naming_it_and_no_resolver_changes(lab, extra_vars,
     before = resolvers()
     proc = converge("--tags", "resolver", "--limit", "%s,%s" % (RESOLV_CONF_CLIENT, RESOLVED_CLIENT), "-e", json.dumps(extra_vars))
     output = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and named in output, output[-3000:]
+    assert proc.returncode != 0 and named in failure_lines(output), output[-3000:]
     assert resolvers() == before
 
 
@@ -147,3 +149,57 @@ def test_forwarders_that_do_not_answer_are_refused_and_the_resolver_stays(lab):
     assert play_recap(proc.stdout)[RESOLV_CONF_CLIENT]["changed"] == 0
     assert on(RESOLV_CONF_CLIENT, "cat", "/etc/resolv.conf").stdout == before
     assert glibc_addresses(RESOLV_CONF_CLIENT, SERVICE)[1] == ALL
+
+
+def client1_file(path="/etc/resolv.conf"):
+    return on(RESOLV_CONF_CLIENT, "cat", path).stdout
+
+
+def test_a_linked_resolv_conf_is_refused_and_replaced_only_with_the_takeover_flag(lab):
+    """client1's /etc/resolv.conf made a link to another program's file (resolvconf, NetworkManager):
+    the role refuses to write it, naming the link, and leaves it; with resolver_resolv_conf_takeover the
+    link becomes the role's own file and glibc resolves through the forwarders again."""
+    written = client1_file()
+    on(RESOLV_CONF_CLIENT, "sh", "-c", "printf 'nameserver 10.89.50.250\\n' > /run/lab-resolv.conf"
+                                       " && ln -sfn /run/lab-resolv.conf /etc/resolv.conf")
+    try:
+        proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT)
+        assert proc.returncode != 0, proc.stdout[-3000:]
+        assert "/etc/resolv.conf is a link to /run/lab-resolv.conf" in failure_lines(proc.stdout), proc.stdout[-3000:]
+        assert on(RESOLV_CONF_CLIENT, "readlink", "/etc/resolv.conf").stdout.strip() == "/run/lab-resolv.conf"
+
+        proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT,
+                        "-e", json.dumps({"resolver_resolv_conf_takeover": True}))
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert on(RESOLV_CONF_CLIENT, "test", "-L", "/etc/resolv.conf", check=False).returncode != 0
+        assert client1_file() == written
+        assert glibc_addresses(RESOLV_CONF_CLIENT, SERVICE)[1] == ALL
+    finally:
+        if on(RESOLV_CONF_CLIENT, "test", "-L", "/etc/resolv.conf", check=False).returncode == 0:
+            on(RESOLV_CONF_CLIENT, "sh", "-c", "rm /etc/resolv.conf && printf %%s %s > /etc/resolv.conf" % shlex.quote(written))
+        on(RESOLV_CONF_CLIENT, "rm", "-f", "/run/lab-resolv.conf")
+
+
+def test_the_hosts_search_domains_are_kept_and_a_check_name_that_does_not_resolve_fails_the_run(lab):
+    """A search line put in client1's resolv.conf by hand survives the role's next write (the forwarders
+    listed in another order); a resolver_check_name that glibc cannot resolve fails the run at the handler."""
+    written = client1_file()
+    reordered = {"resolver_nameservers": [FORWARDERS["dns2"], FORWARDERS["dns1"]]}
+    try:
+        on(RESOLV_CONF_CLIENT, "sh", "-c", "sed -i '/^search /d' /etc/resolv.conf && echo 'search lab.test corp.test'"
+                                           " >> /etc/resolv.conf")
+        proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT, "-e", json.dumps(reordered))
+        assert proc.returncode == 0 and play_recap(proc.stdout)[RESOLV_CONF_CLIENT]["changed"] >= 1, proc.stdout[-3000:]
+        now = client1_file().splitlines()
+        assert "search lab.test corp.test" in now and "nameserver %s" % FORWARDERS["dns2"] in now[:3], now
+
+        on(RESOLV_CONF_CLIENT, "sed", "-i", "/^search /d", "/etc/resolv.conf")
+        proc = converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT, "-e", json.dumps(dict(
+            resolver_check_name="absent.service.zhangeamon.com", resolver_check_timeout=2)))
+        assert proc.returncode != 0, proc.stdout[-3000:]
+        failed = failure_lines(proc.stdout)
+        assert "could not be found" in failed and '"attempts": ' in failed, proc.stdout[-3000:]
+    finally:
+        on(RESOLV_CONF_CLIENT, "sed", "-i", "/^search /d", "/etc/resolv.conf")
+        converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT)
+    assert client1_file() == written
