@@ -92,7 +92,7 @@ def dropped(entries):
     return [a for a in chosen if a and not (isinstance(a, str) and strict_address(a))]
 
 
-@FAST
+@settings(FAST, max_examples=100)   # each example runs main() on real files
 @given(ENTRIES, st.one_of(st.none(), ENTRIES), st.one_of(st.none(), st.lists(VALID, max_size=3)))
 @example([{"Node": {"Node": "n1", "Address": "10.0.0.1"}, "Service": {"ID": "w", "Service": "web",
                                                                       "Address": ZONE_PAYLOAD}}], None, None)
