@@ -28,6 +28,7 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settin
 )
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import forwarding_loops, is_dns_name
 from ansible_collections.discovery.consul_dns.plugins.module_utils.durations import parse_duration
+from ansible_collections.discovery.consul_dns.plugins.test.durations import is_go_duration
 
 # no example database: these runs must leave nothing in the checkout
 FAST = settings(max_examples=200, deadline=None, database=None)
@@ -193,8 +194,8 @@ def kind_accepts(kind, value):
         return isinstance(value, bool)
     if kind == "an integer of 0 or more":
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 32
-    if kind == "a duration":
-        return isinstance(value, str) and bool(re.match(r"(?:0|(?:[0-9]+(?:\.[0-9]*)?(?:ns|us|ms|s|m|h))+)\Z", value))
+    if kind == "a duration":   # the go_duration test, itself proven against Go's reader (test_durations.py)
+        return isinstance(value, str) and is_go_duration(value)
     return isinstance(value, dict) and not value
 
 
@@ -204,6 +205,7 @@ def kind_accepts(kind, value):
     st.sampled_from(sorted(DNS_CONFIG_KEYS) + ["recursors", "dns_config", "node_ttl\n", ""]), BAD)
 @example({}, "node_ttl", "5s\n")
 @example({}, "udp_answer_limit", True)
+@example({}, "cache_max_age", ".0s")
 def test_dns_config_has_one_problem_per_wrong_value_named_on_one_line(good, key, value):
     assert dns_config_problems(good) == []
     given = dict(good, **{key: value})
@@ -238,8 +240,11 @@ API_PATH = st.tuples(st.lists(SEGMENT, min_size=1, max_size=4).map("/".join), st
 @given(st.one_of(API_PATH, injected(API_PATH), st.tuples(API_PATH, JUNK).map("".join), st.text(max_size=30), st.sampled_from(
     ["/v1/", "/v1//catalog", "/v1/catalog/../acl", "/v1/./catalog", "/v1/catalog?x=1", "/v2/catalog"])))
 @example("/v1/catalog/register\n")
+@example("/v1/0//")
 def test_an_api_path_is_v1_and_plain_segments_nothing_around_it(value):
-    segments = value[len("/v1/"):].rstrip("/").split("/") if value.startswith("/v1/") else None
+    rest = value[len("/v1/"):] if value.startswith("/v1/") else None
+    segments = (rest[:-1] if rest.endswith("/") else rest).split("/") if rest is not None else None   # one final '/'
+
     model = (segments is not None and len(value) <= 200 and all(
         s and all(c in string.ascii_letters + string.digits + "-_" for c in s) for s in segments))
     assert is_http_api_path(value) == model
