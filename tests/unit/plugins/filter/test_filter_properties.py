@@ -10,7 +10,6 @@ import ipaddress
 import re
 import string
 
-import pytest
 from ansible.errors import AnsibleFilterError
 from hypothesis import example, given, settings, strategies as st
 
@@ -51,8 +50,8 @@ def spellings(address):
     return st.sampled_from(forms)
 
 
-SPECIAL = st.sampled_from([ipaddress.ip_address(a) for a in ("127.0.0.1", "127.255.0.9", "0.0.0.0", "::1", "::",
-                                                               "10.89.50.31", "fd00::31")])
+SPECIAL = st.sampled_from([ipaddress.ip_address(a) for a in (
+    "127.0.0.1", "127.255.0.9", "0.0.0.0", "::1", "::", "10.89.50.31", "fd00::31")])
 ADDRESS = st.one_of(st.ip_addresses(), SPECIAL)
 
 

@@ -1,5 +1,15 @@
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
 from ansible_collections.discovery.consul_dns.plugins.inventory import consul as consul_inventory
 from ansible_collections.discovery.consul_dns.plugins.inventory.consul import catalog_hosts, group_name, instance_health
+
+try:
+    from ansible.template import is_trusted_as_template, trust_as_template   # ansible-core 2.19 and later
+except ImportError:
+    is_trusted_as_template = trust_as_template = None
 
 
 def node(name, address="10.0.0.1", meta=None):
@@ -65,16 +75,6 @@ def test_a_near_address_is_never_ansible_host_nor_an_instance_address(monkeypatc
 # tests/integration/test_inventory_plugin.py passes without it. Here the plugin is given values
 # as a template-trusted source would give them (on 2.19 trusted as Ansible's own files are; before
 # 2.19 a plain str, which Ansible templates), and what it sets must still never be run.
-
-try:
-    from ansible.template import is_trusted_as_template, trust_as_template   # ansible-core 2.19 and later
-except ImportError:
-    is_trusted_as_template = trust_as_template = None
-
-from ansible.inventory.data import InventoryData
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
-from ansible.utils.unsafe_proxy import AnsibleUnsafe
 
 INJECTED = "{{ 'INJ' ~ 'ECTED' }}"   # 'INJECTED' only when run
 

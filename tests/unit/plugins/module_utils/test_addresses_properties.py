@@ -301,10 +301,10 @@ def test_the_lookup_over_dns_keeps_each_answer_that_is_an_address_in_canonical_f
 @given(st.lists(st.tuples(NODE_NAMES, MAYBE, MAYBE), max_size=4))
 @example([("web.example", "FD00::0001", ""), ("db", ZONE_PAYLOAD, "10.0.0.2")])
 def test_the_inventory_keeps_each_node_that_can_be_a_host_and_each_instance_with_an_address(nodes):
+    instances = [dict(Node=dict(Node=name), Service=dict(ID="web-%d" % i, Address=service, Port=80, Tags=[]), Checks=[])
+                 for i, (name, _a, service) in enumerate(nodes)]
     catalog = dict(nodes=[dict(Node=name, Address=address, Datacenter="dc1") for name, address, _s in nodes],
-                   instances=dict(web=[dict(Node=dict(Node=name), Service=dict(ID="web-%d" % i, Address=service,
-                                                                                Port=80, Tags=[]), Checks=[])
-                                       for i, (name, _a, service) in enumerate(nodes)]))
+                   instances=dict(web=instances))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(inventory.display, "warning", lambda message: None)
         hosts = inventory.catalog_hosts(catalog)

@@ -115,8 +115,8 @@ def test_a_registration_under_another_token_makes_another_fingerprint(twins, tok
 
 
 # notes of any text: line breaks, a marker of their own (the standalone one too), a marker's look-alike
-MARKER = st.tuples(st.sampled_from(["[consul_dns:", "[consul_dns:check:"]), st.text("0123456789abcdef", min_size=15,
-                                                                                   max_size=17), st.just("]")).map("".join)
+MARKER = st.tuples(st.sampled_from(["[consul_dns:", "[consul_dns:check:"]),
+                   st.text("0123456789abcdef", min_size=15, max_size=17), st.just("]")).map("".join)
 NOTES = st.one_of(st.text(max_size=40), st.lists(st.one_of(st.text(max_size=10), MARKER), max_size=4).map("\n".join),
                   st.tuples(st.text(max_size=10), MARKER, st.sampled_from(["", "\n", " ", "\r\n"])).map("".join),
                   st.tuples(st.text(max_size=8), MARKER, st.text(min_size=1, max_size=8)).map("\n".join))
