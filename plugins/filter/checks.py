@@ -23,7 +23,13 @@ def check_hold_seconds(checks):
             interval = parse_duration(check["interval"], "checks[%d].interval" % index) / 1e9
         except DefinitionError as error:
             raise AnsibleFilterError("check_hold_seconds: %s" % error)
-        longest = max(longest, interval * (max(int(check.get("failures_before_critical") or 0), 1) + 1))
+        failures = check.get("failures_before_critical") or 0
+        try:
+            failures = int(failures)
+        except (TypeError, ValueError):
+            raise AnsibleFilterError("check_hold_seconds: checks[%d].failures_before_critical: %r is not a number"
+                                     % (index, failures))
+        longest = max(longest, interval * (max(failures, 1) + 1))
     return longest
 
 

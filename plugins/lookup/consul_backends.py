@@ -63,7 +63,8 @@ options:
   format:
     description:
       - V(address) returns the address of each instance (the service address, or the node's when
-        the service has none); V(address_port) returns C(host:port) (C([v6]:port) for IPv6);
+        the service has none); V(address_port) returns C(host:port) (C([v6]:port) for IPv6),
+        C(host) alone for an instance registered without a port;
         V(dict) returns C(node), C(address), C(port), C(tags), C(meta), C(datacenter).
       - With O(via=dns), C(tags) and C(meta) are empty and C(node) is only known for instances
         without an address of their own.
@@ -243,7 +244,8 @@ class LookupModule(LookupBase):
             return backend["address"]
         if form == "address_port":
             host = "[%s]" % backend["address"] if ":" in backend["address"] else backend["address"]
-            return "%s:%s" % (host, backend["port"])
+            # an instance registered without a port (Consul's 0) has none to give: 'host:None' would be no address
+            return host if backend["port"] is None else "%s:%s" % (host, backend["port"])
         return backend
 
 

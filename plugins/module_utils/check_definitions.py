@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import hmac
 import json
 import re
 
@@ -214,12 +215,18 @@ def fingerprint(definition, key=""):
     """A short, stable hash of a normalised check definition (everything but its Notes marker).
 
     ``key`` (the module's ACL token) keys the digest of the secret fields, so the fingerprint
-    cannot be used to guess a header or body by someone without the token.
+    cannot be used to guess a header or body by someone without the token. It is in the fingerprint
+    of every check: the agent syncs a check with the token it was registered with, so a check under
+    another token (the old one deleted) must be registered again, as a service is (service_definitions).
     """
     public = dict((field, value) for field, value in definition.items() if field not in SECRET_FIELDS)
     digest = _secret_digest(definition, key)
     if digest:
         public["SecretDigest"] = digest
+    elif key:
+        # an HMAC of the check's identity: the token is random, so the digest tells nothing of it
+        identity = ("%s\n%s" % (definition.get("ServiceID", ""), definition["CheckID"])).encode("utf-8")
+        public["TokenDigest"] = hmac.new(key.encode("utf-8"), identity, hashlib.sha256).hexdigest()[:16]
     payload = json.dumps(public, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 

@@ -16,15 +16,22 @@ class DefinitionError(ValueError):
     """Invalid desired state; the message names the offending option."""
 
 
-_UNIT_NS = {"ns": 1, "us": 10 ** 3, u"\u00b5s": 10 ** 3, "ms": 10 ** 6, "s": 10 ** 9, "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
-_DURATION_PART = re.compile(u"([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|ms|s|m|h)")
+# Go's units: micro as "us", the micro sign (U+00B5) or the Greek mu (U+03BC)
+_UNIT_NS = {"ns": 1, "us": 10 ** 3, u"\u00b5s": 10 ** 3, u"\u03bcs": 10 ** 3, "ms": 10 ** 6, "s": 10 ** 9,
+            "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
+_DURATION_PART = re.compile(u"([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+# Go's time.Duration is an int64 of nanoseconds (about 292 years); Go refuses longer ones
+_MAX_NS = 2 ** 63 - 1
 
 
 def parse_duration(value, option):
-    """A Go duration string ('1s', '1m30s', '1500ms') as integer nanoseconds."""
+    """A Go duration string ('1s', '1m30s', '1500ms') as integer nanoseconds.
+
+    Exactly what Go's time.ParseDuration (so Consul) reads, but for a sign: nothing around the value
+    (Consul refuses ' 10s'), no more than Go's longest duration."""
     if isinstance(value, bool) or not isinstance(value, string_types + (int,)):
         raise DefinitionError("%s: %r is not a duration" % (option, value))
-    text = str(value).strip()
+    text = str(value)
     if text == "0":
         return 0
     if re.match(r"^[0-9.]+$", text):
@@ -40,6 +47,8 @@ def parse_duration(value, option):
         pos = match.end()
     if pos != len(text) or not text:
         raise DefinitionError("%s: %r is not a duration (examples: 10s, 1m30s, 500ms)" % (option, value))
+    if total > _MAX_NS:
+        raise DefinitionError("%s: %r is longer than Consul can read (2562047h at most)" % (option, value))
     return total
 
 

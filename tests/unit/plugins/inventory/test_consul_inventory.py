@@ -1,5 +1,15 @@
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
 from ansible_collections.discovery.consul_dns.plugins.inventory import consul as consul_inventory
 from ansible_collections.discovery.consul_dns.plugins.inventory.consul import catalog_hosts, group_name, instance_health
+
+try:
+    from ansible.template import is_trusted_as_template, trust_as_template   # ansible-core 2.19 and later
+except ImportError:
+    is_trusted_as_template = trust_as_template = None
 
 
 def node(name, address="10.0.0.1", meta=None):
@@ -54,3 +64,72 @@ def test_a_near_address_is_never_ansible_host_nor_an_instance_address(monkeypatc
     assert [w.split(":")[1].split(" its ")[0] for w in warnings] == [
         " left out node 'b'", " left out node 'c'", " left out node 'd'",
         " left out instance 'web1' of service 'web' on node 'a'", " left out instance 'api1' of service 'web' on node 'a'"]
+
+
+# Values from Consul are never templated -----------------------------------------------------------
+#
+# Whoever may register a node or a service writes its metadata, tags and IDs: a template there
+# ('{{ lookup("pipe", ...) }}') must reach a play as text. The plugin marks every value it sets
+# (wrap_var). Through ansible-inventory that marking cannot be seen on ansible-core 2.19: data
+# decoded from Consul's JSON is never trusted as a template there, marked or not, so
+# tests/integration/test_inventory_plugin.py passes without it. Here the plugin is given values
+# as a template-trusted source would give them (on 2.19 trusted as Ansible's own files are; before
+# 2.19 a plain str, which Ansible templates), and what it sets must still never be run.
+
+INJECTED = "{{ 'INJ' ~ 'ECTED' }}"   # 'INJECTED' only when run
+
+
+def as_trusted(value):
+    """Every string of value as a template-trusted source would give it."""
+    if isinstance(value, dict):
+        return dict((as_trusted(k), as_trusted(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [as_trusted(item) for item in value]
+    if isinstance(value, str) and trust_as_template is not None:
+        return trust_as_template(value)
+    return value
+
+
+def never_templated(value):
+    """Whether Ansible would leave this string as it is: untrusted (2.19), or unsafe (before)."""
+    if is_trusted_as_template is not None:
+        return not is_trusted_as_template(value)
+    return isinstance(value, AnsibleUnsafe)
+
+
+def strings(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def populated(catalog):
+    plugin = consul_inventory.InventoryModule()
+    plugin.inventory = InventoryData()
+    plugin.templar = Templar(loader=DataLoader())
+    options = dict(group_prefixes={}, strict=False, compose={}, groups={}, keyed_groups=[])
+    plugin.get_option = options.get
+    plugin._populate(catalog_hosts(catalog))
+    return plugin.inventory
+
+
+def test_values_from_consul_are_set_marked_never_to_be_templated_even_when_given_trusted():
+    catalog = as_trusted(dict(
+        nodes=[dict(Node="inv-c", Address="127.0.0.63", Datacenter="dc1", Meta={"note": INJECTED, "rack": "r1"})],
+        instances=dict(api=[dict(Node=dict(Node="inv-c"), Checks=[dict(Status="passing")], Service=dict(
+            ID="api-" + INJECTED, Address="", Port=9000, Tags=["v2", INJECTED], Meta={"owner": INJECTED}))])))
+    host = populated(catalog).get_host("inv-c")
+    # what the plugin set (host.vars), not what Ansible adds (inventory_hostname, group_names)
+    assert len([text for text in strings(host.vars) if "{{" in text]) == 4   # the two metas, the tag, the ID
+    assert [text for text in strings(host.vars) if not never_templated(text)] == []
+    host_vars = host.get_vars()
+    # as a play would use it: its own template (trusted) reading the variable
+    play_template = as_trusted("{{ consul_catalog.node_meta.note }} {{ consul_catalog.services.api[0].meta.owner }}")
+    rendered = Templar(loader=DataLoader(), variables=host_vars).template(play_template)
+    assert rendered == "%s %s" % (INJECTED, INJECTED) and "INJECTED" not in rendered

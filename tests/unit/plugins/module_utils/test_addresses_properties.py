@@ -251,3 +251,70 @@ def test_the_alias_watch_handler_writes_only_safe_lines(addresses):
         published = watch.addresses_of(entries)
     for address in published:
         assert_safe_address(address)
+
+
+# Completeness: no entry point drops what it should keep ------------------------------------------
+
+SPELLED = st.one_of(VALID, st.ip_addresses(v=6).map(lambda a: a.exploded.upper()))
+MAYBE = st.one_of(SPELLED, HOSTILE, st.just(""), st.none())
+LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).filter(
+    lambda label: dns_names.is_dns_label(label))
+NODE_NAMES = st.one_of(st.lists(LABEL, min_size=1, max_size=3).map(".".join), HOSTILE)
+
+
+@FAST
+@given(st.lists(st.tuples(MAYBE, MAYBE, st.integers(0, 65535)), max_size=4))
+@example([(ZONE_PAYLOAD, "10.0.0.1", 80), ("", "FD00::0001", 443)])
+def test_the_lookup_keeps_each_instance_with_an_address_canonical_and_writes_it_back_readable(instances):
+    entries = [{"Node": {"Node": "n%d" % i, "Address": node, "Datacenter": "dc1"},
+                "Service": {"ID": "web-%d" % i, "Service": "web", "Address": service, "Port": port}}
+               for i, (service, node, port) in enumerate(instances)]
+    warnings = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lookup.display, "warning", warnings.append)
+        backends = [lookup.backend_from_health_entry(e) for e in entries if lookup.has_ip_address(e, "web")]
+    expected = [dns_names.parse_ip_address(service or node) for service, node, _port in instances]
+    assert [b["address"] for b in backends] == [a for a in expected if a is not None]
+    assert len(warnings) == expected.count(None)
+    for backend in backends:
+        text = lookup.LookupModule._formatted(backend, "address_port")
+        # host:port, [v6]:port; the host alone for an instance registered without a port (Consul's 0)
+        host, port = text.rpartition(":")[::2] if backend["port"] is not None else (text, None)
+        address = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        assert dns_names.parse_ip_address(address) == backend["address"]
+        assert port == (None if backend["port"] is None else str(backend["port"]))
+        assert (host != address) == (":" in address)
+
+
+@FAST
+@given(st.lists(MAYBE, max_size=4))
+def test_the_lookup_over_dns_keeps_each_answer_that_is_an_address_in_canonical_form(addresses):
+    backends = [dict(node="n%d" % i, address=address) for i, address in enumerate(addresses)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lookup.display, "warning", lambda message: None)
+        kept = [b for b in backends if lookup.canonical_address(b, "web")]
+    assert [b["address"] for b in kept] == [
+        a for a in (dns_names.parse_ip_address(address) for address in addresses) if a is not None]
+
+
+@FAST
+@given(st.lists(st.tuples(NODE_NAMES, MAYBE, MAYBE), max_size=4))
+@example([("web.example", "FD00::0001", ""), ("db", ZONE_PAYLOAD, "10.0.0.2")])
+def test_the_inventory_keeps_each_node_that_can_be_a_host_and_each_instance_with_an_address(nodes):
+    instances = [dict(Node=dict(Node=name), Service=dict(ID="web-%d" % i, Address=service, Port=80, Tags=[]), Checks=[])
+                 for i, (name, _a, service) in enumerate(nodes)]
+    catalog = dict(nodes=[dict(Node=name, Address=address, Datacenter="dc1") for name, address, _s in nodes],
+                   instances=dict(web=instances))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inventory.display, "warning", lambda message: None)
+        hosts = inventory.catalog_hosts(catalog)
+    # the last registration of a node name is the one Consul would hold
+    expected = dict((name, dns_names.parse_host(address)) for name, address, _s in nodes
+                    if dns_names.is_dns_name(name) and dns_names.parse_host(address) is not None)
+    assert dict((name, host["ansible_host"]) for name, host in hosts.items()) == expected
+    for i, (name, _address, service) in enumerate(nodes):
+        if name not in hosts:
+            continue
+        instance = [s for s in hosts[name]["consul_catalog"]["services"].get("web", []) if s["id"] == "web-%d" % i]
+        wanted = dns_names.parse_host(service) if service else hosts[name]["ansible_host"]
+        assert [s["address"] for s in instance] == ([] if wanted is None else [wanted])
