@@ -166,7 +166,6 @@ def test_bad_check_is_refused_and_changes_nothing(agent, options, message):
     assert agent.snapshot() == before
 
 
-
 def set_node_health(agent, node, status, output=""):
     """A node of the catalog (no agent of its own) whose one node-level check has ``status``."""
     agent.api("PUT", "/v1/catalog/register", json=dict(Node=node, Address="127.0.0.96", Check=dict(

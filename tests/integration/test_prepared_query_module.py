@@ -153,4 +153,3 @@ def test_the_query_filters_its_dns_answer(filter_nodes, option, value, answers):
     assert run_module("consul_prepared_query", dict(args, **{option: value}))["changed"] is True
     wait_for(lambda: addresses(agent, "it-filtered.query.consul") == answers, what="the answer %s" % answers)
     assert run_module("consul_prepared_query", dict(args, **{option: value}))["changed"] is False
-

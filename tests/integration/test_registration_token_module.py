@@ -21,7 +21,7 @@ def tokens(acl_agent):
     """Two tokens of the same policy, made for the test: (agent, secret A, accessor A, secret B)."""
     policy = acl_agent.api("PUT", "/v1/acl/policy", json=dict(Name="it-tok-%s" % uuid.uuid4().hex[:8], Rules=RULES))
     made = [acl_agent.api("PUT", "/v1/acl/token", json=dict(Description="it-tok", Policies=[{"ID": policy["ID"]}]))
-            for _ in range(2)]
+            for _token in range(2)]
     yield acl_agent, made[0]["SecretID"], made[0]["AccessorID"], made[1]["SecretID"]
     left = acl_agent.api("GET", "/v1/agent/services")
     for service_id in ("it-tok", "it-tok-set-1", "it-tok-set-2"):
