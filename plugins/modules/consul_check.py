@@ -106,7 +106,13 @@ options:
         refresh, at most a minute later (measured on 1.8.7); nothing the module can shorten.
     type: str
   alias_node:
-    description: Node whose health (and O(alias_service)'s on it) this alias check mirrors.
+    description:
+      - Node whose health (and O(alias_service)'s on it) this alias check mirrors.
+      - "On Consul 1.8.7 (measured): the agent panics and exits when the followed node leaves the catalog
+        while an alias check watches it, also up to a minute after that check was removed. A changed
+        check is re-registered only when the followed node next changes, up to a minute later, every
+        other registration on that agent waiting as long (above the default O(request_timeout)); until
+        then the old check may still write the old node's health over the new one's."
     type: str
   interval:
     description:

@@ -1,5 +1,8 @@
 """consul_check against a real Consul 1.8.7 agent: every check type, its whole lifecycle."""
 
+import threading
+import time
+
 import pytest
 
 from conftest import wait_for
@@ -161,3 +164,73 @@ def test_bad_check_is_refused_and_changes_nothing(agent, options, message):
     assert result.get("failed"), result
     assert message in result["msg"], result["msg"]
     assert agent.snapshot() == before
+
+
+def set_node_health(agent, node, status, output=""):
+    """A node of the catalog (no agent of its own) whose one node-level check has ``status``."""
+    agent.api("PUT", "/v1/catalog/register", json=dict(Node=node, Address="127.0.0.96", Check=dict(
+        CheckID="it-node-health", Name="node health", Status=status, Output=output)))
+
+
+def waking_alias_queries(agent, nodes, action):
+    """``action()``'s result, the nodes' check output changed every half second meanwhile.
+
+    Consul 1.8.7 re-registers an alias_node check only once the old one's blocking query on its node
+    returns, up to a minute later (MaxQueryTime; 60 s measured, every other registration on the agent
+    waiting as long): a change on the node ends the query at once."""
+    done = []
+    worker = threading.Thread(target=lambda: done.append(action()))
+    worker.start()
+    tick = 0
+    while worker.is_alive():
+        tick += 1
+        for node, status in nodes:
+            set_node_health(agent, node, status, output="tick %d" % tick)
+        worker.join(0.5)
+    return done[0]
+
+
+def test_an_alias_node_check_follows_that_nodes_health(agent):
+    owner = "it-alias-node-owner"
+    # bound to a service: a node-level alias would take the shared agent's node, and every service on
+    # it, out of DNS while the node it follows is critical
+    agent.api("PUT", "/v1/agent/service/register", json=dict(ID=owner, Name=owner))
+    for node in ("it-followed-1", "it-followed-2"):
+        set_node_health(agent, node, "passing")
+    args = dict(agent.connection(), check_id="it-alias-node", service_id=owner, alias_node="it-followed-1")
+
+    def alias_status():
+        return agent_check(agent, "it-alias-node")["Status"]
+
+    try:
+        assert run_module("consul_check", args)["changed"] is True
+        assert agent_check(agent, "it-alias-node")["Type"] == "alias"
+        assert run_module("consul_check", args)["changed"] is False
+        # an alias check starts critical: passing is its first result. Consul 1.8.7 may lose that first
+        # result (as for alias_service), and then waits for the node's next change: changes are made here
+        wait_for(lambda: set_node_health(agent, "it-followed-1", "passing", output=str(time.time())) or
+                 alias_status() == "passing", interval=0.5, what="the alias to pass")
+
+        set_node_health(agent, "it-followed-1", "critical")
+        wait_for(lambda: alias_status() == "critical", what="the alias to turn critical with its node")
+        set_node_health(agent, "it-followed-1", "passing")
+        wait_for(lambda: alias_status() == "passing", what="the alias to pass again with its node")
+
+        # following another node is a change; with the first node critical, passing shows it follows the second
+        set_node_health(agent, "it-followed-1", "critical")
+        wait_for(lambda: alias_status() == "critical", what="the alias to turn critical with its node")
+        to_node_2 = dict(args, alias_node="it-followed-2")
+        ticking = [("it-followed-1", "critical"), ("it-followed-2", "passing")]
+        assert waking_alias_queries(agent, ticking, lambda: run_module("consul_check", to_node_2))["changed"] is True
+        # the old check's watcher of the first node may still write its last answer over the new check's
+        # (Consul 1.8.7), until the second node next changes: a change on it shows the check follows it
+        wait_for(lambda: set_node_health(agent, "it-followed-2", "passing", output=str(time.time())) or
+                 alias_status() == "passing", interval=0.5, what="the alias of the passing node")
+        assert run_module("consul_check", to_node_2)["changed"] is False
+    finally:
+        agent.api("PUT", "/v1/agent/service/deregister/" + owner)
+        # the followed nodes stay in the catalog, passing: Consul 1.8.7 panics and exits when a node
+        # leaves it while an alias check watches it, and a removed alias check keeps watching until
+        # its blocking query returns (up to a minute)
+        for node in ("it-followed-1", "it-followed-2"):
+            set_node_health(agent, node, "passing")

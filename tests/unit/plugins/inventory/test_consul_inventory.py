@@ -1,3 +1,18 @@
+"""The inventory plugin's pure parts (catalog_hosts, group names, health) and the plugin itself as
+ansible-inventory loads it, on a fixed catalog: group_prefixes, strict with compose and groups."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
@@ -133,3 +148,81 @@ def test_values_from_consul_are_set_marked_never_to_be_templated_even_when_given
     play_template = as_trusted("{{ consul_catalog.node_meta.note }} {{ consul_catalog.services.api[0].meta.owner }}")
     rendered = Templar(loader=DataLoader(), variables=host_vars).template(play_template)
     assert rendered == "%s %s" % (INJECTED, INJECTED) and "INJECTED" not in rendered
+
+
+PLUGIN = "discovery.consul_dns.consul"
+
+
+@pytest.fixture(scope="module")
+def plugin_options():
+    """The plugin's options with their doc fragments, as ansible-doc resolves them: ansible's plugin
+    loader cannot load a collection that this process already imported as plain packages."""
+    ansible_doc = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
+    out = subprocess.run([ansible_doc, "-t", "inventory", "--json", PLUGIN], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1")).stdout
+    return json.loads(out)[PLUGIN]["doc"]["options"]
+
+
+@pytest.fixture
+def parse(monkeypatch, tmp_path, plugin_options):
+    """Parse a source file with these options through the plugin's parse(), with its documented options
+    and defaults, the catalog read from CATALOG: the InventoryData it filled."""
+    C.config.initialize_plugin_configuration_definitions("inventory", PLUGIN, plugin_options)
+    monkeypatch.setattr(consul_inventory.InventoryModule, "_read_catalog", lambda self: CATALOG)
+
+    def run(**options):
+        path = tmp_path / "consul.yml"
+        path.write_text(yaml.safe_dump(dict(plugin=PLUGIN, **options)))
+        inventory = InventoryData()
+        plugin = consul_inventory.InventoryModule()
+        plugin._load_name = PLUGIN
+        assert plugin.verify_file(str(path))
+        plugin.parse(inventory, DataLoader(), str(path), cache=False)
+        return inventory
+    return run
+
+
+def members(inventory, group):
+    return sorted(host.name for host in inventory.groups[group].get_hosts()) if group in inventory.groups else []
+
+
+def test_group_names_carry_the_given_prefixes(parse):
+    inventory = parse(group_prefixes=dict(service="svc_", tag="t_", datacenter="site_"))
+    assert members(inventory, "svc_web") == ["a", "b"] and members(inventory, "svc_api") == ["b"]
+    assert members(inventory, "t_v2") == ["a"] and members(inventory, "site_bj") == ["a", "b", "c"]
+    # none under the default prefixes
+    assert [g for g in inventory.groups if g.startswith(("service_", "tag_", "dc_"))] == []
+
+
+def test_a_prefix_not_given_keeps_its_default(parse):
+    inventory = parse(group_prefixes=dict(service="svc_"))
+    assert members(inventory, "svc_web") == ["a", "b"]
+    assert members(inventory, "tag_v2") == ["a"] and members(inventory, "dc_bj") == ["a", "b", "c"]
+    assert "service_web" not in inventory.groups
+
+
+# an expression that fails for every host: the catalog has no such key
+BAD = "consul_catalog.no_such_key.anything"
+BAD_OPTIONS = {"compose": dict(compose=dict(broken=BAD)), "groups": dict(groups=dict(broken=BAD))}
+
+
+@pytest.mark.parametrize("option", sorted(BAD_OPTIONS))
+def test_strict_fails_on_an_expression_that_cannot_be_evaluated(parse, option):
+    with pytest.raises(AnsibleError, match="broken"):
+        parse(strict=True, **BAD_OPTIONS[option])
+
+
+@pytest.mark.parametrize("strict", [False, None], ids=["strict-false", "strict-default"])
+@pytest.mark.parametrize("option", sorted(BAD_OPTIONS))
+def test_without_strict_a_failing_expression_is_skipped_and_the_rest_applied(parse, option, strict):
+    # a working expression beside the failing one is still applied
+    options = {key: dict(value, working="consul_catalog.node == 'a'") for key, value in BAD_OPTIONS[option].items()}
+    if strict is not None:
+        options["strict"] = strict
+    inventory = parse(**options)
+    assert sorted(host.name for host in inventory.hosts.values()) == ["a", "b", "c"]
+    assert "broken" not in inventory.groups and all("broken" not in host.vars for host in inventory.hosts.values())
+    if option == "groups":
+        assert members(inventory, "working") == ["a"]
+    else:
+        assert [inventory.hosts[name].vars["working"] for name in ("a", "b", "c")] == [True, False, False]

@@ -1,4 +1,5 @@
-"""consul_check against a fake agent: a check registered under an ACL token is unchanged on the next run."""
+"""consul_check against a fake agent: a check registered under an ACL token is unchanged on the next run;
+an alias_node check is registered with its node, unchanged when declared again, changed with its node."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -6,8 +7,17 @@ __metaclass__ = type
 import pytest
 from module_run import run_module
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import type_of_definition
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check
+
+
+def consul_type(definition):
+    """The Type /v1/agent/checks shows for a registered definition, as Consul decides it (not the
+    collection's own type_of_definition, which the tests would then only repeat)."""
+    for field, kind in (("TTL", "ttl"), ("DockerContainerID", "docker"), ("Args", "script"), ("HTTP", "http"),
+                        ("TCP", "tcp"), ("GRPC", "grpc"), ("AliasNode", "alias"), ("AliasService", "alias")):
+        if field in definition:
+            return kind
+    return ""
 
 
 class FakeAgent(object):
@@ -27,7 +37,7 @@ class FakeAgent(object):
         self.registered.append(definition)
         self.checks[definition["CheckID"]] = {
             "CheckID": definition["CheckID"], "Name": definition["Name"], "Notes": definition.get("Notes", ""),
-            "Type": type_of_definition(definition), "ServiceID": definition.get("ServiceID", ""), "Status": "critical"}
+            "Type": consul_type(definition), "ServiceID": definition.get("ServiceID", ""), "Status": "critical"}
 
 
 def run(monkeypatch, agent, **args):
@@ -58,3 +68,33 @@ def test_a_changed_secret_is_still_seen_under_the_same_token(monkeypatch):
     args["header"] = {"Authorization": ["Bearer two"]}
     assert run(monkeypatch, agent, **args)["changed"] is True
     assert len(agent.registered) == 2
+
+
+def test_an_alias_node_check_is_registered_with_its_node_and_unchanged_when_declared_again(monkeypatch):
+    agent = FakeAgent()
+    args = dict(check_id="web1-alive", alias_node="web1")
+    first = run(monkeypatch, agent, **args)
+    assert "failed" not in first, first.get("msg")
+    assert first["changed"] is True and first["check"]["AliasNode"] == "web1"
+    assert [(d["CheckID"], d.get("AliasNode"), consul_type(d)) for d in agent.registered] == [("web1-alive", "web1", "alias")]
+    assert run(monkeypatch, agent, **args)["changed"] is False
+    assert len(agent.registered) == 1
+
+
+@pytest.mark.parametrize("changed", [dict(alias_node="web2"), dict(alias_node="web1", alias_service="web")],
+                         ids=["another-node", "a-service-on-the-node"])
+def test_an_alias_node_check_following_something_else_is_registered_again(monkeypatch, changed):
+    agent = FakeAgent()
+    run(monkeypatch, agent, check_id="web1-alive", alias_node="web1")
+    result = run(monkeypatch, agent, check_id="web1-alive", **changed)
+    assert result["changed"] is True
+    assert [(d.get("AliasNode"), d.get("AliasService")) for d in agent.registered] == [
+        ("web1", None), (changed["alias_node"], changed.get("alias_service"))]
+    assert run(monkeypatch, agent, check_id="web1-alive", **changed)["changed"] is False
+
+
+def test_an_alias_node_check_takes_no_interval(monkeypatch):
+    agent = FakeAgent()
+    result = run(monkeypatch, agent, check_id="web1-alive", alias_node="web1", interval="10s")
+    assert result.get("failed") and "interval cannot be used with alias checks" in result["msg"]
+    assert agent.registered == []

@@ -1,4 +1,5 @@
-"""consul_prepared_query against a fake Consul: only_passing reaches the definition and the comparison."""
+"""consul_prepared_query against a fake Consul: only_passing, near, failover, node_meta, service_meta and
+ignore_check_ids reach the definition and the comparison."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -65,4 +66,69 @@ def test_a_query_differing_only_in_only_passing_is_updated(monkeypatch, current,
 def test_a_query_as_declared_is_left_alone(monkeypatch, only_passing):
     consul = FakeQueries(listed(only_passing))
     assert run(monkeypatch, consul, only_passing=only_passing)["changed"] is False
+    assert consul.writes == []
+
+
+# option -> (a value, another value, where the definition holds it, the module's default). Each is sent
+# to Consul and compared: a query that differs in it alone must be updated, one that matches left alone.
+OPTIONS = {
+    "near": ("_agent", "web1", lambda service: service["Near"], ""),
+    "failover_nearest_n": (2, 3, lambda service: service["Failover"]["NearestN"], 0),
+    "failover_datacenters": (["dc2", "dc3"], ["dc3"], lambda service: service["Failover"]["Datacenters"], []),
+    "node_meta": ({"rack": "r1"}, {"rack": "r2"}, lambda service: service["NodeMeta"], {}),
+    "service_meta": ({"version": "2"}, {"version": "3"}, lambda service: service["ServiceMeta"], {}),
+    "ignore_check_ids": (["maint"], ["maint", "disk"], lambda service: service["IgnoreCheckIDs"], []),
+}
+# the field of Consul's definition each option sets, and how Consul lists that field when it is unset
+FIELDS = {
+    "near": (("Near",), ""),
+    "failover_nearest_n": (("Failover", "NearestN"), 0),
+    "failover_datacenters": (("Failover", "Datacenters"), None),
+    "node_meta": (("NodeMeta",), None),
+    "service_meta": (("ServiceMeta",), None),
+    "ignore_check_ids": (("IgnoreCheckIDs",), None),
+}
+
+
+def listed_with(option, value):
+    """A query as Consul lists it, only ``option`` set (to ``value``)."""
+    query = listed(True)
+    path, unset = FIELDS[option]
+    holder = query["Service"]
+    for field in path[:-1]:
+        holder = holder[field]
+    holder[path[-1]] = unset if value == OPTIONS[option][3] else copy.deepcopy(value)
+    return query
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+def test_the_created_query_carries_the_option(monkeypatch, option):
+    value, _other, field, _default = OPTIONS[option]
+    consul = FakeQueries()
+    result = run(monkeypatch, consul, **{option: value})
+    assert result["changed"] is True
+    assert [(verb, field(query["Service"])) for verb, query in consul.writes] == [("create", value)]
+    assert field(result["query"]["Service"]) == value
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+@pytest.mark.parametrize("change", ["set", "changed", "cleared"])
+def test_a_query_differing_only_in_the_option_is_updated_then_left_alone(monkeypatch, option, change):
+    value, other, field, default = OPTIONS[option]
+    current, wanted = dict(set=(default, value), changed=(value, other), cleared=(value, default))[change]
+    consul = FakeQueries(listed_with(option, current))
+    args = {} if wanted == default else {option: wanted}
+    result = run(monkeypatch, consul, **args)
+    assert result["changed"] is True, "a query differing only in %s was not updated" % option
+    assert [(verb, field(query["Service"])) for verb, query in consul.writes] == [("update", wanted)]
+    # Consul now holds what was sent: the same task again changes nothing
+    assert run(monkeypatch, consul, **args)["changed"] is False
+    assert len(consul.writes) == 1
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+def test_a_query_as_declared_with_the_option_is_left_alone(monkeypatch, option):
+    value = OPTIONS[option][0]
+    consul = FakeQueries(listed_with(option, value))
+    assert run(monkeypatch, consul, **{option: value})["changed"] is False
     assert consul.writes == []
