@@ -268,7 +268,19 @@ def play_recap(output):
 
 
 def failure_lines(output):
-    """The lines of ansible-playbook's output that report a failure (a task's `fatal:`/`failed:`
-    result, an `ERROR!`), joined: where a refusal must name what it refused."""
-    return "\n".join(line for line in output.splitlines()
-                     if re.match(r"\s*(fatal|failed): \[", line) or "ERROR!" in line or line.startswith("[ERROR]"))
+    """What ansible-playbook's failures say, one per line: the `msg` of each `fatal:`/`failed:` result
+    (with any argument_errors), and `ERROR!` lines. Where a refusal must name what it refused: not in an
+    item label or a task name, which a run prints whether or not it refuses."""
+    messages = []
+    for line in output.splitlines():
+        failed = re.match(r"\s*(?:fatal|failed): \[[^]]*\](?: \(item=.*?\))?(?:: FAILED!)? => (\{.*\})\s*$", line)
+        if failed:
+            try:
+                result = json.loads(failed.group(1))
+            except ValueError:
+                messages.append(failed.group(1))
+                continue
+            messages.append(" ".join(str(part) for part in [result.get("msg", "")] + list(result.get("argument_errors") or [])))
+        elif "ERROR!" in line or line.startswith("[ERROR]"):
+            messages.append(line)
+    return "\n".join(messages)

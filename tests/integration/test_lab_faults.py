@@ -17,7 +17,7 @@ import time
 import dns.exception
 import pytest
 
-from harness import play_recap
+from harness import failure_lines, play_recap
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, converge,
                     QueryStream, ask, lab_env, management_token, on, wait_until)
 
@@ -191,6 +191,10 @@ def test_a_restarted_client_agent_keeps_its_services_and_checks(lab):
     print("web1's agent restarted: web01 and its check still registered; web1 missing from the answers "
           "%d times in 15 s, between %s and %s s after the restart" % (
               len(missing), missing[0] if missing else "-", missing[-1] if missing else "-"))
+    # docs/dns-behaviour.md: the instance leaves the answers for 1 to 2.5 s, some 5 s after the restart
+    # (the reloaded check starts critical), and comes back by itself; an agent that lost its services
+    # or waited for Ansible to register them again would be missing from the restart to the end
+    assert missing == [] or (missing[-1] - missing[0] <= 5 and missing[-1] <= 12), missing
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 
@@ -318,7 +322,8 @@ def test_bad_input_is_refused_naming_it_and_the_cluster_keeps_answering(lab, ext
     proc = converge("--tags", play, "-e", json.dumps(extra_vars))
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert named in output, output[-3000:]
+    # in the failure itself: item labels and task names print the same words on every run
+    assert named in failure_lines(output), output[-3000:]
     assert running_state() == before
     assert ask(SERVICE)[1] == ALL and ask("web.zhangeamon.com")[1] == ALL
 

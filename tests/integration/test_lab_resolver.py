@@ -198,7 +198,7 @@ def test_the_hosts_search_domains_are_kept_and_a_check_name_that_does_not_resolv
             resolver_check_name="absent.service.zhangeamon.com", resolver_check_timeout=2)))
         assert proc.returncode != 0, proc.stdout[-3000:]
         failed = failure_lines(proc.stdout)
-        assert "could not be found" in failed and '"attempts": ' in failed, proc.stdout[-3000:]
+        assert "could not be found" in failed, proc.stdout[-3000:]
     finally:
         on(RESOLV_CONF_CLIENT, "sed", "-i", "/^search /d", "/etc/resolv.conf")
         converge("--tags", "resolver", "--limit", RESOLV_CONF_CLIENT)
