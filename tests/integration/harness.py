@@ -5,6 +5,7 @@ Every agent started here sets disable_update_check: without it even `consul agen
 HashiCorp's update service, and no traffic may leave this machine.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -284,3 +285,12 @@ def failure_lines(output):
         elif "ERROR!" in line or line.startswith("[ERROR]"):
             messages.append(line)
     return "\n".join(messages)
+
+
+def alias_watch_handler(name="consul_dns_alias_watch"):
+    """The dnsmasq role's alias watch handler (a script the role installs, not a module of the
+    collection), imported afresh: each caller patches its own copy."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, "roles", "dnsmasq", "files", "consul-dns-alias-watch.py"))
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    return handler

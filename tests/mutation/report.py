@@ -45,8 +45,8 @@ def main(work, show_diff):
 
     print("%-52s %7s %7s %9s %7s" % ("file", "mutants", "killed", "survived", "score"))
     for path, counts in sorted(rows, key=lambda row: score(row[1])):
-        print("%-52s %7d %7d %9d %6.1f%%" % (path, sum(counts.values()), counts["killed"],
-                                              sum(counts.values()) - counts["killed"], score(counts)))
+        total = sum(counts.values())
+        print("%-52s %7d %7d %9d %6.1f%%" % (path, total, counts["killed"], total - counts["killed"], score(counts)))
     print()
     print("not killed (%d):" % len(survivors))
     for path, name, status in survivors:

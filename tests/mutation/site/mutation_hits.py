@@ -18,7 +18,6 @@ def pytest_runtest_teardown(item, nextitem):
     directory = os.environ.get("MUTATION_HITS_DIR")
     if os.environ.get("MUTANT_UNDER_TEST") != "stats" or not directory:
         return
-    from mutmut.configuration import config  # noqa: F401 (mutmut's state lives beside it)
     from mutmut.state import state
     for path in glob.glob(os.path.join(directory, "*.hits")):
         with open(path) as hits:

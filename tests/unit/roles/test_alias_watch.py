@@ -1,20 +1,15 @@
 """The dnsmasq role's watch handler: no false empty or partial set is ever published."""
 
-import importlib.util
 import inspect
 import io
 import json
-import os
 
 import pytest
+from harness import alias_watch_handler
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils import dns_names
 
-HANDLER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "dnsmasq", "files",
-                       "consul-dns-alias-watch.py")
-spec = importlib.util.spec_from_file_location("alias_watch", HANDLER)
-watch = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(watch)
+watch = alias_watch_handler("alias_watch")
 
 
 def entries(*addresses):

@@ -5,7 +5,6 @@ instances with such an address are published, every other one dropped and logged
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import importlib.util
 import io
 import ipaddress
 import json
@@ -15,12 +14,9 @@ import tempfile
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
+from harness import alias_watch_handler
 
-HANDLER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "dnsmasq", "files",
-                       "consul-dns-alias-watch.py")
-spec = importlib.util.spec_from_file_location("alias_watch_hostile", HANDLER)
-watch = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(watch)
+watch = alias_watch_handler("alias_watch_hostile")
 
 # no example database: these runs must leave nothing in the checkout
 FAST = settings(max_examples=200, deadline=None, database=None)

@@ -8,14 +8,13 @@ hundred examples, so the unit suite stays fast.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import importlib.util
 import ipaddress
-import os
 import re
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from hypothesis import example, given, settings, strategies as st
+from harness import alias_watch_handler
 
 from ansible_collections.discovery.consul_dns.plugins.filter.dnsmasq import reverse_zone
 from ansible_collections.discovery.consul_dns.plugins.filter.local_networks import local_networks
@@ -29,11 +28,7 @@ from ansible_collections.discovery.consul_dns.plugins.modules.consul_maintenance
 from ansible_collections.discovery.consul_dns.plugins.modules.consul_services import desired_registrations
 from ansible_collections.discovery.consul_dns.plugins.test.dns import TestModule as DnsTests
 
-HANDLER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "dnsmasq", "files",
-                       "consul-dns-alias-watch.py")
-spec = importlib.util.spec_from_file_location("alias_watch_properties", HANDLER)
-watch = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(watch)
+watch = alias_watch_handler("alias_watch_properties")
 
 # no example database: these runs must leave nothing in the checkout
 FAST = settings(max_examples=100, deadline=None, database=None)
