@@ -19,7 +19,7 @@ import dns.rdatatype
 import pytest
 
 from harness import run_module
-from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND, RETURN_BOUND, VENV_BIN,
+from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND, RETURN_BOUND, SERVERS, VENV_BIN,
                     ConnectingClient, QueryStream, ask, converge, glibc_addresses, lab_env, management_token, on, wait_until)
 
 pytestmark = [
@@ -243,3 +243,20 @@ def test_a_backend_that_does_not_come_back_stops_the_rollout_in_maintenance(lab,
                             "-e", "ansible_python_interpreter=/opt/discovery-consul-dns/venv/bin/python", "-a", json.dumps(args)],
                            cwd=LAB, env=lab_env(), capture_output=True, check=False)
     assert wait_until(lambda: ask("web.zhangeamon.com")[1] == ALL, timeout=30) is not None
+
+
+def test_a_drained_server_comes_back_by_itself_when_its_drain_times_out(lab):
+    """The forwarder's drain command as the consul role's restart handler calls it, with a 3 s timeout
+    and no restore after it (a run that died meanwhile): the kernel takes the address out of the set
+    when the timeout runs out, with nothing else running; the alias answers in full throughout."""
+    address = SERVERS["node3"]
+
+    def drained():
+        return address in on("dns1", "nft", "list", "set", "inet", "discovery_consul_dns", "drained_ipv4").stdout
+
+    with QueryStream("web.zhangeamon.com") as stream:
+        assert on("dns1", "/usr/local/sbin/dnsmasq-consul-drain", "drain", address, "3").stdout == "drained %s\n" % address
+        assert drained()
+        back = wait_until(lambda: not drained(), timeout=10, interval=0.2)
+    assert back is not None and back >= 2, back
+    assert stream.counts["full"] == stream.total > 0, (stream.counts, stream.odd)
