@@ -144,3 +144,36 @@ def test_token_info_on_a_token_consul_does_not_know_fails_with_403(monkeypatch):
     assert result["failed"] is True and result["status"] == 403 and "token" not in result
     assert result["msg"].startswith("Consul denied reading the ACL token in use at http://127.0.0.1:8500 (HTTP 403, ACL): "
                                     "the token lacks the permission. ACL not found")
+
+
+def test_connection_options_come_from_the_consul_clis_environment(monkeypatch, tmp_path):
+    consul = FakeConsul()
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    token_file = tmp_path / "token"
+    token_file.write_text(MANAGEMENT)
+    environment = dict(CONSUL_HTTP_ADDR="https://consul.example:8601", CONSUL_HTTP_TOKEN_FILE=str(token_file),
+                       CONSUL_CACERT="/etc/consul/ca.pem", CONSUL_CLIENT_CERT="/etc/consul/client.pem",
+                       CONSUL_CLIENT_KEY="/etc/consul/client-key.pem")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = run(monkeypatch, consul, consul_acl_token_info, request_timeout=4.5)
+    assert result["token"]["AccessorID"] == "management"
+    [sent] = consul.requests
+    assert sent.url == "https://consul.example:8601/v1/acl/token/self" and sent.token == MANAGEMENT
+    assert (sent.verify, sent.cert, sent.timeout) == ("/etc/consul/ca.pem", ("/etc/consul/client.pem", "/etc/consul/client-key.pem"), 4.5)
+    # validate_certs off leaves the CA aside; CONSUL_HTTP_SSL_VERIFY says the same
+    run(monkeypatch, consul, consul_acl_token_info, validate_certs=False)
+    monkeypatch.setenv("CONSUL_HTTP_SSL_VERIFY", "false")
+    run(monkeypatch, consul, consul_acl_token_info)
+    assert [sent.verify for sent in consul.requests[1:]] == [False, False]
+    # the module's own option wins over the environment
+    run(monkeypatch, consul, consul_acl_token_info, host="127.0.0.1", token="other")
+    assert consul.requests[-1].url == "http://127.0.0.1:8500/v1/acl/token/self" and consul.requests[-1].token == "other"
+
+
+def test_a_client_key_without_its_certificate_fails_the_module_naming_both(monkeypatch):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, consul_acl_token_info, token=MANAGEMENT, client_key="/k.pem")
+    assert result["failed"] is True and consul.requests == []
+    assert result["msg"] == "client_key is set but client_cert is not: both are needed for a client certificate"
