@@ -177,3 +177,17 @@ def test_a_client_key_without_its_certificate_fails_the_module_naming_both(monke
     result = run(monkeypatch, consul, consul_acl_token_info, token=MANAGEMENT, client_key="/k.pem")
     assert result["failed"] is True and consul.requests == []
     assert result["msg"] == "client_key is set but client_cert is not: both are needed for a client certificate"
+
+
+def test_by_default_the_bootstrap_asks_every_second_for_a_minute(monkeypatch):
+    from fake_clock import FakeClock
+    clock = FakeClock()
+    real = consul_acl_bootstrap.bootstrap
+    monkeypatch.setattr(consul_acl_bootstrap, "bootstrap",
+                        lambda client, check_mode, timeout, poll_interval: real(client, check_mode, timeout, poll_interval,
+                                                                                clock, clock.sleep))
+    consul = FakeConsul(bootstrapped=False)
+    consul.script = [(500, "The ACL system is currently in legacy mode.")] * 1000
+    result = run(monkeypatch, consul)
+    assert result["failed"] is True and "legacy mode" in result["msg"]
+    assert clock() == 60 and len(bootstraps(consul)) == 61

@@ -120,3 +120,36 @@ def test_a_refused_token_fails_naming_the_request_with_status_403(monkeypatch, t
     assert result["failed"] is True and result["status"] == 403 and result["changed"] is False
     assert result["msg"].startswith("Consul denied listing ACL policies at http://127.0.0.1:8500 (HTTP 403, ACL): %s." % hint)
     assert consul.writes() == []
+
+
+def test_a_policy_without_rules_or_description_is_written_and_shown_empty(monkeypatch):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, _ansible_check_mode=True, name="nothing")
+    assert result["policy"] == dict(Name="nothing", Description="", Rules="", Datacenters=[])
+    run(monkeypatch, consul, name="nothing")
+    assert consul.writes() == [("PUT", "/v1/acl/policy", dict(Name="nothing", Description="", Rules="", Datacenters=[]))]
+
+
+def test_a_datacenter_yaml_read_as_a_number_is_sent_as_its_name(monkeypatch):
+    consul = FakeConsul()
+    run(monkeypatch, consul, name="dns-read", datacenters=[2, "dc1"])
+    assert consul.writes()[0][2]["Datacenters"] == ["2", "dc1"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (dict(rules=RULES), "missing required arguments: name"),
+    (dict(name="dns-read", state="gone"), "value of state must be one of: present, absent, got: gone"),
+])
+def test_bad_options_are_refused_before_consul_is_asked(monkeypatch, args, message):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, **args)
+    assert result["failed"] is True and message in result["msg"] and consul.requests == []
+
+
+def test_the_token_never_appears_in_the_result(monkeypatch):
+    consul = FakeConsul()
+    consul.install(monkeypatch)
+    result = run_module(monkeypatch, consul_acl_policy, None, as_returned=True, _ansible_diff=True, token=MANAGEMENT,
+                        name="dns-read", rules=RULES)
+    assert result["changed"] is True and result["invocation"]["module_args"]["name"] == "dns-read"
+    assert MANAGEMENT not in repr(result)

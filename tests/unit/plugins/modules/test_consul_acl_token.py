@@ -208,3 +208,63 @@ def test_a_description_two_tokens_carry_is_refused_naming_the_option(monkeypatch
     assert result["failed"] is True and consul.writes() == []
     assert result["msg"] == ("tokens: description 'agent token of web1': 2 tokens carry it (accessor IDs %s, %s); "
                              "make it unique" % (first, second))
+
+
+def test_the_diff_shows_the_managed_fields_of_each_side(monkeypatch):
+    consul = FakeConsul()
+    consul.add_token(**web1(Local=True))
+    result = run(monkeypatch, consul, _ansible_diff=True, **dict(WEB1, policies=["kv-read", "dns-read"]))
+    # as the controller receives it: JSON
+    assert json.loads(json.dumps(result["diff"])) == dict(
+        before=dict(Description="agent token of web1", Policies=["dns-read"], NodeIdentities=[["web1", "bj"]],
+                    ServiceIdentities=[["web", []]], Local=True),
+        after=dict(Description="agent token of web1", Policies=["dns-read", "kv-read"], NodeIdentities=[["web1", "bj"]],
+                   ServiceIdentities=[["web", []]], Local=False))
+
+
+def test_a_token_without_description_shows_an_empty_one(monkeypatch):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, _ansible_check_mode=True, _ansible_diff=True, description="")
+    assert result["diff"]["after"]["Description"] == ""
+
+
+def test_a_service_identity_limited_to_datacenters_elsewhere_is_made_valid_everywhere_as_declared(monkeypatch):
+    consul = FakeConsul()
+    accessor = consul.add_token(**web1(ServiceIdentities=[dict(ServiceName="web", Datacenters=["dc2"])]))
+    result = run(monkeypatch, consul, **WEB1)
+    assert result["changed"] is True
+    assert consul.writes()[0][1:] == ("/v1/acl/token/%s" % accessor, dict(
+        Description="agent token of web1", Policies=[dict(Name="dns-read")],
+        NodeIdentities=[dict(NodeName="web1", Datacenter="bj")], ServiceIdentities=[dict(ServiceName="web")], Local=False))
+
+
+def test_an_unknown_state_is_refused_before_consul_is_asked(monkeypatch):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, state="gone", **WEB1)
+    assert result["failed"] is True and consul.requests == []
+    assert "value of state must be one of: present, absent, got: gone" in result["msg"]
+
+
+@pytest.mark.parametrize("tokens,message", [
+    (None, "missing required arguments: tokens"),
+    ([dict(policies=["dns-read"])], "missing required arguments: description found in tokens"),
+    ([dict(description="d", colour="red")], "colour"),
+    ([dict(description="d", local="perhaps")], "local"),
+    (["agent token of web1"], "dictionary requested"),
+])
+def test_bad_tokens_are_refused_before_consul_is_asked(monkeypatch, tokens, message):
+    consul = FakeConsul()
+    args = dict(tokens=tokens) if tokens is not None else {}
+    result = run(monkeypatch, consul, consul_acl_tokens, **args)
+    assert result["failed"] is True and message in result["msg"] and consul.requests == []
+
+
+def test_the_tokens_descriptions_are_shown_and_the_management_token_is_not(monkeypatch):
+    consul = FakeConsul()
+    consul.install(monkeypatch)
+    result = run_module(monkeypatch, consul_acl_tokens, None, as_returned=True, token=MANAGEMENT, tokens=[WEB1])
+    [made] = consul.by_description("agent token of web1")
+    assert list(result["tokens"]) == ["agent token of web1"]
+    assert result["tokens"]["agent token of web1"]["secret_id"] == made["SecretID"]
+    assert result["invocation"]["module_args"]["tokens"][0]["description"] == "agent token of web1"
+    assert MANAGEMENT not in repr(result)
