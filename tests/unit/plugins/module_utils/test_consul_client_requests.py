@@ -23,7 +23,7 @@ Sent = namedtuple("Sent", "method url path params token body timeout verify cert
 class Agent(object):
     """Answers (status, body[, headers]) by (method, path), the same one again; 404 for anything else."""
 
-    def __init__(self, monkeypatch, **answers):
+    def __init__(self, monkeypatch):
         self.answers = {}
         self.sent = []
         monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", lambda adapter, request, **kw: self.send(request, **kw))

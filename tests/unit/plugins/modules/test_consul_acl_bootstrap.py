@@ -8,6 +8,7 @@ __metaclass__ = type
 import json
 
 import pytest
+from fake_clock import FakeClock
 from fake_consul_api import MANAGEMENT, FakeConsul
 from module_run import run_module
 
@@ -180,7 +181,6 @@ def test_a_client_key_without_its_certificate_fails_the_module_naming_both(monke
 
 
 def test_by_default_the_bootstrap_asks_every_second_for_a_minute(monkeypatch):
-    from fake_clock import FakeClock
     clock = FakeClock()
     real = consul_acl_bootstrap.bootstrap
     monkeypatch.setattr(consul_acl_bootstrap, "bootstrap",
