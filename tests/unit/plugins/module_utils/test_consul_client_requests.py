@@ -11,6 +11,7 @@ from collections import namedtuple
 import pytest
 import requests
 import requests.adapters
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from ansible.module_utils.six.moves.urllib.parse import parse_qsl, urlsplit
@@ -529,5 +530,115 @@ def test_without_py_consul_the_module_fails_naming_the_library(monkeypatch):
     with pytest.raises(SystemExit):
         cc.client_from_module(Module())
     assert "py-consul" in failed[0]["msg"] and failed[0]["exception"] == "Traceback: no consul"
-    with pytest.raises(cc.ConsulError, match="the py-consul Python library is required"):
+    with pytest.raises(cc.ConsulError, match="^the py-consul Python library is required$"):
         cc.ConsulClient({})
+
+
+# every failure names the request it was ---------------------------------------------------------------
+
+@pytest.mark.parametrize("method,path,call,words", [
+    ("GET", "/v1/agent/service/web01", lambda c: c.agent_service("web01"), "reading service web01"),
+    ("GET", "/v1/operator/autopilot/health", lambda c: c.autopilot_health(), "reading Raft health"),
+    ("GET", "/v1/catalog/nodes", lambda c: c.catalog_nodes(), "reading the catalog's nodes"),
+    ("GET", "/v1/catalog/services", lambda c: c.catalog_services(), "reading the catalog's services"),
+    ("GET", "/v1/query", lambda c: c.prepared_queries(), "listing prepared queries"),
+    ("GET", "/v1/kv/x", lambda c: c.raft_index("/v1/kv/x"), "reading /v1/kv/x"),
+    ("GET", "/v1/status/leader", lambda c: c.leader(), "reading the leader"),
+    ("GET", "/v1/agent/self", lambda c: c.node_address(), "reading the agent's own description"),
+    ("GET", "/v1/health/service/web", lambda c: c.service_instances("web"), "reading the health of service web"),
+    ("PUT", "/v1/agent/check/deregister/c1", lambda c: c.deregister_check("c1"), "deregistering check c1"),
+    ("PUT", "/v1/agent/service/deregister/web01", lambda c: c.deregister_service("web01"), "deregistering service web01"),
+    ("PUT", "/v1/agent/check/register", lambda c: c.register_check(dict(CheckID="c1", Name="alive", TTL="10s")),
+     "registering check c1"),
+    ("PUT", "/v1/agent/service/register", lambda c: c.register_service(dict(ID="web01", Name="web")),
+     "registering service web01"),
+])
+def test_a_rejected_request_is_named_in_the_message(agent, method, path, call, words):
+    agent.on(method, path, status=400, body="bad input")
+    with pytest.raises(cc.ConsulError) as raised:
+        call(client())
+    assert str(raised.value) == "Consul rejected %s at http://127.0.0.1:8500: 400 bad input" % words
+
+
+def test_a_service_given_without_a_checks_field_is_registered_without_checks(agent):
+    agent.on("PUT", "/v1/agent/service/register", body="true")
+    client().register_service(dict(ID="web01", Name="web", Port=80))
+    assert agent.only().body == dict(id="web01", name="web", port=80)
+
+
+# what is created is sent once unless it certainly reached no server --------------------------------------
+
+@pytest.mark.parametrize("method,path,call", [
+    ("POST", "/v1/query", lambda c: c.create_prepared_query({"Name": "www"})),
+    ("PUT", "/v1/acl/bootstrap", lambda c: c.acl_bootstrap()),
+    ("PUT", "/v1/acl/token", lambda c: c.acl_write("token", {"Description": "d"})),
+])
+def test_a_creation_that_may_have_reached_a_server_is_not_sent_again(agent, method, path, call):
+    """Twice, it would make two queries or tokens; a second bootstrap is refused and the first token lost."""
+    agent.on(method, path, status=503, body="Service Unavailable")
+    with pytest.raises(cc.ConsulError, match=r"503 Service Unavailable$"):
+        call(client())
+    assert len(agent.sent) == 1
+    agent.on(method, path, status=500, body="No cluster leader")
+    agent.sent = []
+    with pytest.raises(cc.ConsulError, match=r"No cluster leader \(6 tries\)$"):
+        call(client())
+    assert len(agent.sent) == 6
+
+
+@pytest.mark.parametrize("method,path,call", [
+    ("PUT", "/v1/query/q1", lambda c: c.update_prepared_query("q1", {"Name": "www"})),
+    ("PUT", "/v1/acl/token/a1", lambda c: c.acl_write("token", {"Description": "d"}, "a1")),
+    ("GET", "/v1/status/leader", lambda c: c.leader()),
+])
+def test_an_update_or_a_read_that_may_have_reached_a_server_is_sent_again(agent, method, path, call):
+    agent.on(method, path, status=503, body="Service Unavailable")
+    with pytest.raises(cc.ConsulError, match=r"\(6 tries\)$"):
+        call(client())
+    assert len(agent.sent) == 6
+
+
+def test_a_name_that_does_not_resolve_reached_no_server():
+    """urllib3's NewConnectionError: no connection was made (here a name that does not resolve, no socket error inside)."""
+    failed = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno -2] Name or service not known")
+    retries = urllib3.exceptions.MaxRetryError(None, "/v1/acl/token", failed)
+    assert cc._connection_refused(requests.exceptions.ConnectionError(retries, request=None))
+    assert cc.failure_kind(requests.exceptions.ConnectionError(retries)) == cc.NOT_SENT
+
+
+# the exact words of the connection failures ------------------------------------------------------------
+
+def test_the_words_of_a_token_file_that_cannot_be_read_or_is_empty(tmp_path):
+    missing = tmp_path / "missing"
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.read_token_file(str(missing))
+    assert str(raised.value) == "token_file %s cannot be read: No such file or directory" % missing
+    empty = tmp_path / "empty"
+    empty.write_text(" \n")
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.read_token_file(str(empty))
+    assert str(raised.value) == "token_file %s is empty" % empty
+
+
+@pytest.mark.parametrize("addr,message", [
+    ("unix:///tmp/consul.sock", "CONSUL_HTTP_ADDR=unix:///tmp/consul.sock: only http:// and https:// addresses are supported"),
+    ("consul:85OO", "CONSUL_HTTP_ADDR=consul:85OO: the port is not a number"),
+])
+def test_the_words_of_a_consul_http_addr_that_cannot_be_used(monkeypatch, addr, message):
+    monkeypatch.setenv("CONSUL_HTTP_ADDR", addr)
+    with pytest.raises(cc.ConsulError) as raised:
+        cc.resolve_connection({})
+    assert str(raised.value) == message
+
+
+def test_the_words_of_a_tls_refusal_and_of_a_verification_failure():
+    consul = cc.ConsulClient({"scheme": "https"})
+    alert = requests.exceptions.SSLError("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required (_ssl.c:2580)")
+    assert str(consul._error("reading x", alert, 1)) == (
+        "the Consul agent at https://127.0.0.1:8501 refused the TLS handshake (tlsv13 alert certificate required): it "
+        "verifies its clients (verify_incoming); give client_cert and client_key signed by its CA")
+    verify = requests.exceptions.SSLError("certificate verify failed: self-signed certificate")
+    assert str(consul._error("reading x", verify, 1)) == (
+        "TLS verification failed talking to the Consul agent at https://127.0.0.1:8501: certificate verify failed: "
+        "self-signed certificate. Set ca_path to the CA that signed the agent's certificate (or validate_certs: false, "
+        "not recommended)")

@@ -8,6 +8,7 @@ import pytest
 from fake_consul_api import MANAGEMENT, FakeConsul
 from module_run import run_module
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_client
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_acl_policy
 
 RULES = 'node_prefix "" { policy = "read" }'
@@ -153,3 +154,13 @@ def test_the_token_never_appears_in_the_result(monkeypatch):
                         name="dns-read", rules=RULES)
     assert result["changed"] is True and result["invocation"]["module_args"]["name"] == "dns-read"
     assert MANAGEMENT not in repr(result)
+
+
+def test_a_request_that_reached_no_server_is_sent_again(monkeypatch):
+    """Right after the servers start, the agent answers 500 "No cluster leader": the module's requests are tried again."""
+    monkeypatch.setattr(consul_client.time, "sleep", lambda seconds: None)
+    consul = FakeConsul()
+    consul.script = [(500, "No cluster leader"), (500, "No cluster leader")]
+    result = run(monkeypatch, consul, name="dns-read", rules=RULES)
+    assert result["changed"] is True and "failed" not in result
+    assert [(r.method, r.path) for r in consul.requests] == [("GET", "/v1/acl/policies")] * 3 + [("PUT", "/v1/acl/policy")]

@@ -268,3 +268,9 @@ def test_the_tokens_descriptions_are_shown_and_the_management_token_is_not(monke
     assert result["tokens"]["agent token of web1"]["secret_id"] == made["SecretID"]
     assert result["invocation"]["module_args"]["tokens"][0]["description"] == "agent token of web1"
     assert MANAGEMENT not in repr(result)
+
+
+def test_an_empty_list_of_tokens_shows_an_empty_diff(monkeypatch):
+    consul = FakeConsul()
+    result = run(monkeypatch, consul, consul_acl_tokens, _ansible_diff=True, tokens=[])
+    assert result["changed"] is False and result["tokens"] == {} and result["diff"] == dict(before={}, after={})
