@@ -6,6 +6,7 @@ __metaclass__ = type
 
 from unittest.mock import MagicMock
 
+import ansible.plugins.action as action_base
 import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
@@ -39,3 +40,11 @@ def test_a_result_without_a_secret_is_shown(module_result):
     assert not result.get("_ansible_no_log")
     for key, value in module_result.items():
         assert result[key] == value
+
+
+def test_the_action_warns_of_nothing(monkeypatch):
+    """Ansible warns when an action hands its base a tmp folder it no longer honours."""
+    warned = []
+    monkeypatch.setattr(action_base.display, "warning", lambda msg, *args, **kwargs: warned.append(msg))
+    run(dict(changed=False, reset_index=13))
+    assert warned == []
