@@ -7,6 +7,7 @@ import json
 
 import pytest
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils import consul_module
@@ -16,9 +17,10 @@ class Exit(Exception):
     pass
 
 
-def run_module(monkeypatch, module, client, **args):
+def run_module(monkeypatch, module, client, as_returned=False, **args):
     """The result ``module.main()`` exits with (``failed=True`` when it fails), ``client`` its ConsulClient
-    (None: a module that talks to no Consul)."""
+    (None: a module that talks to no Consul). ``as_returned``: as AnsibleModule returns it, with
+    ``invocation`` and the values of no_log options and of those the module masked replaced."""
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
     if client is not None:
@@ -26,6 +28,9 @@ def run_module(monkeypatch, module, client, **args):
     results = []
 
     def finish(self, **result):
+        if as_returned:
+            result.setdefault("invocation", {"module_args": self.params})
+            result = remove_values(result, self.no_log_values)
         results.append(result)
         raise Exit()
 

@@ -39,8 +39,8 @@ def module(check_mode=False, diff=False):
 
 def test_the_connection_options_are_merged_and_not_redefined():
     assert {"host", "token", "request_timeout", "name"} <= set(module().ansible.argument_spec)
-    with pytest.raises(ValueError, match="token are connection options"):
-        ConsulModule(dict(token=dict(type="str")), module_class=FakeAnsibleModule)
+    with pytest.raises(ValueError, match="^options host, token are connection options$"):
+        ConsulModule(dict(token=dict(type="str"), host=dict(type="str"), name=dict(type="str")), module_class=FakeAnsibleModule)
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
@@ -68,6 +68,24 @@ def test_a_keyed_diff_holds_what_changed_only():
     with pytest.raises(Ended):
         mod.exit()
     assert mod.ansible.ended["diff"] == dict(before=dict(gone=dict(a=3)), after=dict(new=dict(a=2)))
+
+
+def test_a_keyed_change_without_keyed_diff_starts_one_and_a_keyed_diff_alone_stays_empty():
+    mod = module(diff=True)
+    assert mod.change(None, dict(a=1), key="new") is True
+    with pytest.raises(Ended):
+        mod.exit()
+    assert mod.ansible.ended["diff"] == dict(before={}, after=dict(new=dict(a=1)))
+    mod = module(diff=True)
+    mod.keyed_diff()
+    with pytest.raises(Ended):
+        mod.exit()
+    assert mod.ansible.ended["diff"] == dict(before={}, after={})
+
+
+def test_apply_passes_every_argument_and_returns_what_the_call_returned():
+    assert module().apply(lambda *args, **kwargs: (args, kwargs), "a", 1, dc="dc2") == (("a", 1), {"dc": "dc2"})
+    assert module(check_mode=True).apply(lambda *args, **kwargs: "written", "a") is None
 
 
 @pytest.mark.parametrize("error,msg", [
