@@ -138,8 +138,8 @@ notes:
     registered check carries a fingerprint of its normalised definition at the end of its notes,
     C([consul_dns:check:<hash>]). A check is re-registered only when its name, type, service, notes or
     fingerprint differ, so an unchanged run reports C(changed=false) and keeps the check's status.
-  - The fingerprint follows the O(token) the check is registered with: the agent syncs a check with that
-    token, so a check under another token is registered again.
+  - The fingerprint follows the O(token) the check is registered with, since the agent syncs a check with
+    that token; so a check under another token is registered again.
   - Durations are normalised (C(60s) and C(1m) are the same) before fingerprinting.
 seealso:
   - module: discovery.consul_dns.consul_service

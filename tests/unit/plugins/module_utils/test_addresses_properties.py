@@ -252,8 +252,7 @@ def test_the_alias_watch_handler_writes_only_safe_lines(addresses):
 
 SPELLED = st.one_of(VALID, st.ip_addresses(v=6).map(lambda a: a.exploded.upper()))
 MAYBE = st.one_of(SPELLED, HOSTILE, st.just(""), st.none())
-LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).filter(
-    lambda label: dns_names.is_dns_label(label))
+LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).filter(dns_names.is_dns_label)
 NODE_NAMES = st.one_of(st.lists(LABEL, min_size=1, max_size=3).map(".".join), HOSTILE)
 
 
