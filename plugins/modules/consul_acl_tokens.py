@@ -116,13 +116,16 @@ def main():
         repeated = sorted(set(d for d in descriptions if descriptions.count(d) > 1))
         if repeated:
             raise OptionError("tokens", "each description once; repeated: %s" % ", ".join(repeated))
-        # one listing for all
+        # one listing for all; every token read before any is written, so that a description two
+        # tokens share fails the task with nothing changed
         listed = module.client.acl_list("token")
+        currents = []
         for spec in wanted:
             try:
-                current = read_token(module.client, listed, spec["description"])
+                currents.append(read_token(module.client, listed, spec["description"]))
             except ValueError as exc:
                 raise OptionError("tokens", str(exc))
+        for spec, current in zip(wanted, currents):
             token, after, changed = ensure_token(module, current, spec, key=spec["description"])
             result = dict(changed=changed, service_identities=[name for name, _dcs in after["ServiceIdentities"]])
             if token:

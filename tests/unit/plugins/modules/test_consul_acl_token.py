@@ -206,6 +206,9 @@ def test_a_description_two_tokens_carry_is_refused_naming_the_option(monkeypatch
     first, second = consul.add_token(**web1()), consul.add_token(**web1())
     result = run(monkeypatch, consul, consul_acl_tokens, tokens=[WEB1, dict(description="other")])
     assert result["failed"] is True and consul.writes() == []
+    # listed after a token that would be created: still nothing written
+    result = run(monkeypatch, consul, consul_acl_tokens, tokens=[dict(description="other"), WEB1])
+    assert result["failed"] is True and consul.writes() == []
     assert result["msg"] == ("tokens: description 'agent token of web1': 2 tokens carry it (accessor IDs %s, %s); "
                              "make it unique" % (first, second))
 
