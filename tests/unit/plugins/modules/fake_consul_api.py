@@ -38,8 +38,8 @@ class FakeConsul(object):
         self._ids = 0
         if bootstrapped:
             self.tokens["management"] = dict(AccessorID="management", SecretID=MANAGEMENT,
-                                              Description="Bootstrap Token (Global Management)",
-                                              Policies=[dict(GLOBAL_MANAGEMENT)], Local=False)
+                                             Description="Bootstrap Token (Global Management)",
+                                             Policies=[dict(GLOBAL_MANAGEMENT)], Local=False)
 
     def install(self, monkeypatch):
         monkeypatch.setattr(requests.adapters.HTTPAdapter, "send",
