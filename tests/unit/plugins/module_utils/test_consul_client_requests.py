@@ -330,8 +330,8 @@ def test_acl_calls_and_what_their_failures_name(agent):
                         (lambda: consul.acl_write("policy", {}), r"writing ACL policy \(new\)"),
                         (lambda: consul.acl_write("token", {}, "a9"), "writing ACL token a9"),
                         (lambda: consul.acl_delete("policy", "p9"), "deleting ACL policy p9"),
-                        (lambda: consul.acl_bootstrap(), "bootstrapping ACLs"),
-                        (lambda: consul.acl_token_self(), "reading the ACL token in use")):
+                        (consul.acl_bootstrap, "bootstrapping ACLs"),
+                        (consul.acl_token_self, "reading the ACL token in use")):
         agent.answers = dict((key, (400, "bad", {})) for key in [(m, p) for m in ("GET", "PUT", "DELETE") for p in (
             "/v1/acl/tokens", "/v1/acl/policies", "/v1/acl/token/a9", "/v1/acl/policy", "/v1/acl/token/a9",
             "/v1/acl/policy/p9", "/v1/acl/bootstrap", "/v1/acl/token/self")])
@@ -472,7 +472,7 @@ def test_the_tries_wait_longer_each_time(monkeypatch):
     slept = []
     monkeypatch.setattr(cc.time, "sleep", slept.append)
     with pytest.raises(cc.ConsulError):
-        cc.ConsulClient({}).call("reading x", lambda: (_ for _ in ()).throw(cc.ConsulException("503 x")))
+        cc.ConsulClient({}).call("reading x", lambda: (item for item in ()).throw(cc.ConsulException("503 x")))
     assert slept == [0.25, 0.5, 1, 2, 4]
 
 

@@ -37,6 +37,13 @@ WEB1 = dict(description="agent token of web1", policies=["dns-read"],
             node_identities=[dict(node_name="web1", datacenter="bj")], service_identities=["web"])
 
 
+def web1_with(**changes):
+    """WEB1's arguments with some changed (built so that pylint sees no keyword given twice)."""
+    args = dict(WEB1)
+    args.update(changes)
+    return args
+
+
 def test_a_new_token_is_written_as_declared_and_its_secret_returned(monkeypatch):
     consul = FakeConsul()
     consul.add_policy(Name="dns-read")
@@ -86,14 +93,14 @@ def test_a_token_differing_in_any_field_is_updated_in_place_keeping_its_secret(m
 def test_appended_service_identities_keep_those_the_token_has_besides(monkeypatch):
     consul = FakeConsul()
     accessor = consul.add_token(**web1(ServiceIdentities=[dict(ServiceName="api"), dict(ServiceName="web")]))
-    result = run(monkeypatch, consul, **dict(WEB1, service_identities=["web", "db"], append_service_identities=True))
+    result = run(monkeypatch, consul, **web1_with(service_identities=["web", "db"], append_service_identities=True))
     assert result["changed"] is True
     [(_method, _path, body)] = consul.writes()
     assert body["ServiceIdentities"] == [dict(ServiceName="web"), dict(ServiceName="db"), dict(ServiceName="api")]
     assert result["service_identities"] == ["api", "db", "web"]
     # without the option, the identity no longer declared goes
     consul.requests = []
-    result = run(monkeypatch, consul, **dict(WEB1, service_identities=["web", "db"]))
+    result = run(monkeypatch, consul, **web1_with(service_identities=["web", "db"]))
     assert result["changed"] is True and result["service_identities"] == ["db", "web"]
     assert [s["ServiceName"] for s in consul.tokens[accessor]["ServiceIdentities"]] == ["web", "db"]
 
@@ -101,7 +108,7 @@ def test_appended_service_identities_keep_those_the_token_has_besides(monkeypatc
 def test_appending_what_the_token_has_already_changes_nothing(monkeypatch):
     consul = FakeConsul()
     consul.add_token(**web1(ServiceIdentities=[dict(ServiceName="api"), dict(ServiceName="web")]))
-    result = run(monkeypatch, consul, **dict(WEB1, service_identities=["web"], append_service_identities=True))
+    result = run(monkeypatch, consul, **web1_with(service_identities=["web"], append_service_identities=True))
     assert result["changed"] is False and consul.writes() == [] and result["service_identities"] == ["api", "web"]
 
 
@@ -117,7 +124,7 @@ def test_check_mode_writes_nothing_and_returns_no_secret_for_a_new_token(monkeyp
 def test_check_mode_on_an_existing_token_returns_it_as_it_is(monkeypatch):
     consul = FakeConsul()
     accessor = consul.add_token(**web1())
-    result = run(monkeypatch, consul, _ansible_check_mode=True, **dict(WEB1, policies=[]))
+    result = run(monkeypatch, consul, _ansible_check_mode=True, **web1_with(policies=[]))
     assert result["changed"] is True and consul.writes() == []
     assert (result["accessor_id"], result["secret_id"]) == (accessor, consul.tokens[accessor]["SecretID"])
 
@@ -216,7 +223,7 @@ def test_a_description_two_tokens_carry_is_refused_naming_the_option(monkeypatch
 def test_the_diff_shows_the_managed_fields_of_each_side(monkeypatch):
     consul = FakeConsul()
     consul.add_token(**web1(Local=True))
-    result = run(monkeypatch, consul, _ansible_diff=True, **dict(WEB1, policies=["kv-read", "dns-read"]))
+    result = run(monkeypatch, consul, _ansible_diff=True, **web1_with(policies=["kv-read", "dns-read"]))
     # as the controller receives it: JSON
     assert json.loads(json.dumps(result["diff"])) == dict(
         before=dict(Description="agent token of web1", Policies=["dns-read"], NodeIdentities=[["web1", "bj"]],
