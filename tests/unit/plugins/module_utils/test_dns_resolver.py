@@ -118,3 +118,11 @@ def test_a_resolver_given_no_timeout_waits_five_seconds():
     assert DnsResolver("127.0.0.1", 53, None).timeout == 5
     assert DnsResolver("127.0.0.1", 53, 0.5).timeout == 0.5
 
+
+def test_a_resolver_hanging_up_without_an_answer_is_named(serve):
+    """dnsmasq closes TCP connections it cannot serve (too many at once, a restart): the maintenance
+    wait must see a resolver that did not answer, not end in a traceback."""
+    server = serve(mode="hang-up")
+    with pytest.raises(DnsError) as err:
+        DnsResolver("127.0.0.1", server.port, 2).addresses("web.service.consul")
+    assert str(err.value).startswith("no DNS answer for web.service.consul A from 127.0.0.1:%d: " % server.port)
