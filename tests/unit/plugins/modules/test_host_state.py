@@ -10,7 +10,7 @@ from module_run import run_module
 
 from ansible_collections.discovery.consul_dns.plugins.modules import host_state
 from ansible_collections.discovery.consul_dns.plugins.modules.host_state import (
-    file_digests, link_targets, requirements_met, venv_distributions)
+    file_contents, file_digests, link_targets, requirements_met, venv_distributions)
 
 
 def run(monkeypatch, **args):
@@ -135,7 +135,7 @@ def test_a_failing_program_or_one_printing_no_version_has_none(monkeypatch, tmp_
 def test_a_missing_program_has_no_version_and_is_not_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     host = Host({})
-    for command in (["consul", "version"], [str(tmp_path / "consul"), "version"]):
+    for command in (["consul", "version"], [str(tmp_path / "consul"), "version"], [str(tmp_path / "consul-version")]):
         assert run_on(monkeypatch, host, version_command=command)["version"] is None
     assert host.ran == []
 
@@ -169,11 +169,13 @@ def test_files_are_read_whole_and_absent_ones_are_null(monkeypatch, tmp_path):
 
 def test_requirements_are_met_only_by_a_virtualenv_with_its_python(monkeypatch, tmp_path):
     make_dist(tmp_path, "py-consul", "1.6.0")
+    (tmp_path / "bin").mkdir()
     args = dict(python_venv=str(tmp_path), python_requirements=["py-consul>=1.5"])
     result = run_on(monkeypatch, Host({}), **args)
     assert result["python_distributions"] == {"py-consul": "1.6.0"} and result["python_requirements_met"] is False
-    (tmp_path / "bin").mkdir()
     executable(tmp_path / "bin", "python")
+    # no requirements: the virtualenv alone
+    assert run_on(monkeypatch, Host({}), python_venv=str(tmp_path))["python_requirements_met"] is True
     assert run_on(monkeypatch, Host({}), **args)["python_requirements_met"] is True
     args["python_requirements"] = ["py-consul>=1.7"]
     assert run_on(monkeypatch, Host({}), **args)["python_requirements_met"] is False
@@ -193,11 +195,11 @@ def test_a_requirement_that_is_none_is_refused_naming_the_option(monkeypatch, tm
 
 
 def test_a_distribution_without_a_version_is_left_out_and_names_are_normalised(tmp_path):
-    make_dist(tmp_path, "Foo.Bar_baz", "2.0")
+    make_dist(tmp_path, "Foo.Bar_baX", "2.0")
     folder = tmp_path / "lib" / "python3.11" / "site-packages" / "broken-0.dist-info"
     folder.mkdir()
     (folder / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\n\nVersion: 1.0\n")
-    assert venv_distributions(str(tmp_path)) == {"foo-bar-baz": "2.0"}
+    assert venv_distributions(str(tmp_path)) == {"foo-bar-bax": "2.0"}
 
 
 @pytest.mark.parametrize("requirements, met", [
@@ -206,3 +208,39 @@ def test_a_distribution_without_a_version_is_left_out_and_names_are_normalised(t
 def test_without_packaging_only_a_bare_installed_name_is_met(monkeypatch, requirements, met):
     monkeypatch.setitem(sys.modules, "packaging.requirements", None)
     assert requirements_met(requirements, {"py-consul": "1.6.0"}) is met
+
+
+def test_metadata_not_in_utf8_is_still_read(tmp_path):
+    folder = tmp_path / "lib" / "python3.11" / "site-packages" / "old-1.0.dist-info"
+    folder.mkdir(parents=True)
+    (folder / "METADATA").write_bytes(b"Metadata-Version: 1.0\nName: old\nVersion: 1.0\nAuthor: Jos\xe9\n\n")
+    assert venv_distributions(str(tmp_path)) == {"old": "1.0"}
+
+
+def test_a_file_not_in_utf8_is_read_with_its_bytes_kept(tmp_path):
+    (tmp_path / "hosts").write_bytes(b"10.0.0.1 caf\xe9\n")
+    assert file_contents([str(tmp_path / "hosts")]) == {str(tmp_path / "hosts"): u"10.0.0.1 caf\udce9\n"}
+
+
+def test_an_installed_prerelease_meets_a_requirement_it_is_above():
+    assert requirements_met(["py-consul>=1.5"], {"py-consul": "1.7.0rc1"}) is True
+
+
+def test_the_paths_given_are_expanded_like_every_path_option(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CONSUL_DIR", str(tmp_path / "consul.d"))
+    (tmp_path / "consul.d").mkdir()
+    (tmp_path / "consul.d" / "gossip.key").write_text("k3y\n")
+    (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\n")
+    make_dist(tmp_path / "venv", "py-consul", "1.6.0")
+    result = run_on(monkeypatch, Host({}), read_files=["~/resolv.conf"], digest_files=["$CONSUL_DIR/gossip.key"],
+                    python_venv="~/venv")
+    assert result["files"] == {str(tmp_path / "resolv.conf"): "nameserver 127.0.0.1\n"}
+    assert result["digests"] == {str(tmp_path / "consul.d" / "gossip.key"): hashlib.sha256(b"k3y\n").hexdigest()}
+    assert result["python_distributions"] == {"py-consul": "1.6.0"}
+
+
+def test_the_host_is_read_in_check_mode_too(monkeypatch, tmp_path):
+    (tmp_path / "a.conf").write_text("a\n")
+    result = run_on(monkeypatch, Host({}), read_files=[str(tmp_path / "a.conf")], _ansible_check_mode=True)
+    assert "skipped" not in result and result["files"] == {str(tmp_path / "a.conf"): "a\n"}
