@@ -32,6 +32,7 @@ extends_documentation_fragment:
 attributes:
   diff_mode:
     details: Secret contents (O(files[].secret_content)) are never shown; their diff says only that they change.
+      Nor is the content of a file removed (O(files[].state=absent)), which may hold a secret; its size only.
 options:
   files:
     description: The folders and files, in the order they are created.
@@ -277,8 +278,10 @@ def main():
         if spec.absent:
             if kind in ("file", "link"):
                 plan.append((spec, kind, True, False))
+                # the module cannot know whether a file it removes holds a secret: its size only
                 diffs.append(dict(before_header=describe(spec, found), after_header="%s (absent)" % spec.path,
-                                  before=shown(spec, content), after=""))
+                                  before="" if content is None else "(content not shown, %d bytes)\n" % len(content),
+                                  after=""))
             elif kind is not None:
                 module.fail_json(msg="%s is a %s; only a file or a link is removed" % (spec.path, kind))
             continue

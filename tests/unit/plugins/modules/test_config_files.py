@@ -146,6 +146,18 @@ def test_a_mode_change_shows_no_content(monkeypatch, tmp_path):
 
 
 
+def test_removing_a_file_never_shows_its_content(monkeypatch, tmp_path):
+    """The consul role removes the gossip key's files when encryption is turned off: the module
+    cannot know a removed file held a secret."""
+    key = tmp_path / "gossip.key"
+    key.write_text("old-gossip-5ecret\n")
+    before = header(key)
+    result = run(monkeypatch, [{"path": str(key), "state": "absent"}])
+    assert result["changed_paths"] == [str(key)] and not key.exists()
+    assert result["diff"] == [{"before_header": before, "after_header": "%s (absent)" % key,
+                               "before": "(content not shown, 18 bytes)\n", "after": ""}]
+    assert "5ecret" not in json.dumps(result)
+
 
 def test_removing_a_link_removes_the_link_only_and_nothing_there_is_no_change(monkeypatch, tmp_path):
     (tmp_path / "target").write_text("x\n")
