@@ -237,8 +237,19 @@ def validate(module, spec):
             rc=rc, stdout=out, stderr=err, changed_paths=[])
 
 
+class ConfigFilesModule(AnsibleModule):
+    """An AnsibleModule whose invocation log (syslog or the journal on the target host) never shows a
+    secret_content: AnsibleModule masks the values of no_log options as given, but logs the list of
+    files as str(list), where a secret's newlines (a key file's last line, every line of a PEM key)
+    are escaped and so no longer match. Their escaped forms are masked too."""
+
+    def _log_invocation(self):
+        self.no_log_values.update([repr(value)[1:-1] for value in self.no_log_values])
+        super(ConfigFilesModule, self)._log_invocation()
+
+
 def main():
-    module = AnsibleModule(
+    module = ConfigFilesModule(
         argument_spec=dict(
             files=dict(type="list", elements="dict", required=True, options=dict(
                 path=dict(type="path", required=True),

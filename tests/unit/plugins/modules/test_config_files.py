@@ -11,6 +11,7 @@ import stat
 import subprocess
 
 import pytest
+from ansible.module_utils import basic
 
 from ansible_collections.discovery.consul_dns.plugins.modules import config_files
 from module_run import run_module
@@ -144,6 +145,20 @@ def test_a_mode_change_shows_no_content(monkeypatch, tmp_path):
     result = run(monkeypatch, [{"path": str(target), "content": "a\n", "mode": "0600"}])
     assert [(d["before"], d["after"]) for d in result["diff"]] == [("", "")]
 
+
+def test_a_secret_is_shown_by_its_size_only_and_never_logged(monkeypatch, tmp_path):
+    key = tmp_path / "gossip.key"
+    key.write_text("old-5ecret\n")
+    logged = []
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic.syslog, "openlog", lambda *a, **k: None)
+    monkeypatch.setattr(basic.syslog, "syslog", lambda *a: logged.append(repr(a)))
+    result = run(monkeypatch, [{"path": str(key), "secret_content": "new-5ecret-key\n", "mode": "0600"}])
+    assert result["diff"][0]["before"] == "(secret content, 11 bytes)\n"
+    assert result["diff"][0]["after"] == "(secret content, 15 bytes)\n"
+    assert key.read_text() == "new-5ecret-key\n"
+    assert "Invoked with" in "".join(logged) and str(key) in "".join(logged)
+    assert "5ecret" not in "".join(logged) and "5ecret" not in json.dumps(result)
 
 
 def test_removing_a_file_never_shows_its_content(monkeypatch, tmp_path):
