@@ -70,7 +70,7 @@ class DnsServer(object):
             response.set_rcode(dns.rcode.NXDOMAIN)
             return response
         entry = self.records[key]
-        answer, additional = (entry, []) if isinstance(entry[0], str) else entry
+        answer, additional = (entry, []) if isinstance(entry, list) else entry
         for section, lines in ((response.answer, answer), (response.additional, additional)):
             for line in lines:
                 name, ttl, rdclass, rdtype, rdata = line.split(None, 4)

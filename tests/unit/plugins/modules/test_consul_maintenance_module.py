@@ -217,7 +217,7 @@ def test_waiting_for_dns_without_dnspython_is_refused_naming_it(monkeypatch):
     agent = FakeAgent()
     result = run(monkeypatch, agent, service_id="web01", state="enabled", wait_for_dns=dict(resolvers=["10.0.0.2"]))
     assert result["failed"] is True and agent.calls == []
-    assert "dnspython" in result["msg"] and result["msg"].endswith(" (for wait_for_dns)")
+    assert "(dnspython)" in result["msg"] and result["msg"].endswith(" (for wait_for_dns)")
 
 
 def test_without_dnspython_maintenance_without_a_dns_wait_still_works(monkeypatch):
@@ -327,6 +327,7 @@ def test_checks_that_do_not_pass_keep_the_instance_in_maintenance(monkeypatch, c
     assert result["failed"] is True and result["changed"] is False and agent.calls == []
     assert result["msg"] == "service web01 stays in maintenance: after 5.0s its checks service:web01 do not pass"
     assert result["checks_wait"] == {"seconds": 5.0, "not_passing": ["service:web01"]}
+    assert result["maintenance"] == {"enabled": True, "reason": "deploy"}
     assert "_service_maintenance:web01" in agent.checks
 
 
@@ -335,3 +336,49 @@ def test_enabling_never_waits_for_checks(monkeypatch, clock):
     result = run(monkeypatch, agent, service_id="web01", state="enabled", wait_for_checks=True, wait_timeout=5)
     assert "failed" not in result and agent.calls == [(True, None, "web01")] and "checks_wait" not in result
     assert clock.now == 1000.0
+
+
+def test_every_check_not_passing_is_named(monkeypatch, clock):
+    agent = FakeAgent(checks=maintenance_check("deploy"),
+                      check_script=[dict(critical(), **critical("service:web01:2"))])
+    result = run(monkeypatch, agent, service_id="web01", state="disabled", wait_for_checks=True, wait_interval=1,
+                 wait_timeout=2)
+    assert result["msg"] == ("service web01 stays in maintenance: after 2.0s its checks service:web01, "
+                             "service:web01:2 do not pass")
+
+
+def test_the_instance_waits_for_its_own_checks_only(monkeypatch, clock):
+    agent = FakeAgent(services=[WEB, dict(WEB, ID="api01", Service="api")], checks=maintenance_check("deploy"),
+                      check_script=[dict(passing(), **critical("service:api01", "api01"))])
+    result = run(monkeypatch, agent, service_id="web01", state="disabled", wait_for_checks=True, wait_timeout=5)
+    assert "failed" not in result and agent.calls == [(False, None, "web01")]
+    # no hold time by default: passing checks end the wait at once
+    assert result["checks_wait"] == {"seconds": 0.0, "not_passing": []}
+
+
+def test_without_wait_for_checks_the_instance_comes_back_at_once(monkeypatch, clock):
+    agent = FakeAgent(checks=maintenance_check("deploy"), check_script=[critical()])
+    for args in ({}, {"wait_for_checks": "False"}):
+        agent.checks.update(maintenance_check("deploy"))
+        result = run(monkeypatch, agent, service_id="web01", state="disabled", wait_timeout=5, **args)
+        assert "failed" not in result and agent.calls[-1] == (False, None, "web01") and "checks_wait" not in result
+    assert clock.now == 1000.0
+
+
+def test_by_default_the_dns_wait_asks_five_times_a_second_for_a_minute(monkeypatch, clock):
+    agent = FakeAgent()
+    dns = Dns(agent, answers=["10.0.0.5"])
+    result = run(monkeypatch, agent, dns, service_id="web01", state="enabled", wait_for_dns=dict(resolvers=["10.0.0.2"]))
+    assert result["failed"] is True and result["msg"].startswith("service web01 is in maintenance, but after 60.0s: ")
+    assert 60 <= result["dns_wait"]["seconds"] < 60.3 and 300 <= len(dns.questions) <= 302
+
+
+@pytest.mark.parametrize("args, named", [
+    (dict(service_id="web01"), "state"),
+    (dict(service_id="web01", state="on"), "state"),
+    (dict(service_id="web01", state="enabled", wait_for_dns=dict(names=["web.service.consul"])), "resolvers"),
+])
+def test_what_the_options_do_not_allow_is_refused_before_anything_changes(monkeypatch, args, named):
+    agent = FakeAgent()
+    result = run(monkeypatch, agent, Dns(agent), **args)
+    assert result["failed"] is True and named in result["msg"] and agent.calls == [] and agent.reads == 0
