@@ -182,3 +182,23 @@ def test_the_module_asks_port_53_by_default(monkeypatch):
 def test_the_module_refuses_what_is_no_dns_name(monkeypatch):
     result = run_main(monkeypatch, servers=["127.0.0.1"], name="a" * 64 + ".example", port=closed_port())
     assert result["failed"] is True and result["msg"] == "not a DNS name: '%s.example'" % ("a" * 64)
+
+
+def test_by_default_one_answering_server_is_enough(monkeypatch):
+    server = FakeServer(0)
+    result = run_main(monkeypatch, servers=["127.0.0.1"], name="x.example", port=server.port)
+    assert "failed" not in result and result["answered"] == ["127.0.0.1"]
+
+
+def test_the_module_waits_as_long_as_it_is_told(monkeypatch):
+    server = FakeServer(None)
+    started = time.monotonic()
+    result = run_main(monkeypatch, servers=["127.0.0.1"], name="x.example", port=server.port, timeout=0.3)
+    assert result["failed"] is True and result["verdicts"] == {"127.0.0.1": "timed out after 0.3s"}
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("args, missing", [(dict(name="x.example"), "servers"), (dict(servers=["127.0.0.1"]), "name")])
+def test_the_servers_and_the_name_are_required(monkeypatch, args, missing):
+    result = run_main(monkeypatch, **args)
+    assert result["failed"] is True and result["msg"] == "missing required arguments: %s" % missing
