@@ -159,6 +159,8 @@ def test_a_secret_is_shown_by_its_size_only_and_never_logged(monkeypatch, tmp_pa
     assert key.read_text() == "new-5ecret-key\n"
     assert "Invoked with" in "".join(logged) and str(key) in "".join(logged)
     assert "5ecret" not in "".join(logged) and "5ecret" not in json.dumps(result)
+    # masked whole, the escaped newline too
+    assert "'secret_content': '********'" in "".join(logged)
 
 
 def test_removing_a_file_never_shows_its_content(monkeypatch, tmp_path):
@@ -373,3 +375,40 @@ def test_a_file_not_in_utf8_is_shown_with_its_bytes_kept(monkeypatch, tmp_path):
     target.write_bytes(b"10.0.0.1 caf\xe9\n")
     result = run(monkeypatch, [{"path": str(target), "content": "10.0.0.1 cafe\n", "mode": "0644"}])
     assert result["diff"][0]["before"] == u"10.0.0.1 caf\udce9\n" and target.read_text() == "10.0.0.1 cafe\n"
+
+
+def test_new_content_is_written_beside_the_file_under_a_hidden_name_then_renamed(monkeypatch, tmp_path):
+    """Beside it, so the rename is on one file system (atomic); hidden, so no *.conf glob reads it early."""
+    renamed = []
+    real_rename = os.rename
+
+    def rename(source, target):
+        renamed.append((source, target, sorted(os.listdir(str(tmp_path)))))
+        real_rename(source, target)
+
+    monkeypatch.setattr(config_files.os, "rename", rename)
+    target = tmp_path / "a.conf"
+    run(monkeypatch, [{"path": str(target), "content": "a\n", "mode": "0644"}])
+    [(source, renamed_to, present)] = renamed
+    assert renamed_to == str(target) and os.path.dirname(source) == str(tmp_path)
+    assert os.path.basename(source).startswith(".a.conf.") and present == [os.path.basename(source)]
+    assert os.listdir(str(tmp_path)) == ["a.conf"]
+
+
+def test_an_absent_entry_does_not_end_the_list(monkeypatch, tmp_path):
+    result = run(monkeypatch, [{"path": str(tmp_path / "none"), "state": "absent"},
+                               {"path": str(tmp_path / "a.conf"), "content": "a\n", "mode": "0644"}])
+    assert result["changed_paths"] == [str(tmp_path / "a.conf")] and (tmp_path / "a.conf").read_text() == "a\n"
+
+
+def test_a_file_given_no_content_that_is_absent_is_refused_naming_it(monkeypatch, tmp_path):
+    result = run(monkeypatch, [{"path": str(tmp_path / "gossip.key"), "mode": "0600"}])
+    assert result["failed"] and result["msg"] == (
+        "%s is given no content, so it must be a file already; it is absent" % (tmp_path / "gossip.key"))
+
+
+@pytest.mark.parametrize("files, missing", [(None, "files"), ([{"content": "a", "mode": "0644"}], "path")])
+def test_the_files_and_their_paths_are_required(monkeypatch, files, missing):
+    args = {} if files is None else {"files": files}
+    result = run_module(monkeypatch, config_files, None, **args)
+    assert result["failed"] and "missing required arguments: %s" % missing in result["msg"]
