@@ -185,9 +185,11 @@ def shown(spec, content):
     return to_text(content, errors="surrogate_or_strict")
 
 
-def give_attributes(spec, descriptor=None, path=None):
-    owner = -1 if spec.uid is None else spec.uid
-    group = -1 if spec.gid is None else spec.gid
+def give_attributes(spec, descriptor=None, path=None, current=None):
+    """The spec's mode, owner and group; an owner or group not given stays as it is, or as ``current``
+    (the stat of the file a new one replaces) has it."""
+    owner = spec.uid if spec.uid is not None else (-1 if current is None else current.st_uid)
+    group = spec.gid if spec.gid is not None else (-1 if current is None else current.st_gid)
     if descriptor is not None:
         os.fchown(descriptor, owner, group)
         os.fchmod(descriptor, spec.mode)
@@ -197,10 +199,17 @@ def give_attributes(spec, descriptor=None, path=None):
 
 
 def write_file(spec):
-    """Temporary file in the same folder, attributes first, then renamed over the path."""
+    """Temporary file in the same folder, attributes first, then renamed over the path. A file it
+    replaces keeps its owner and group unless they are given (a link's are not the file's)."""
+    try:
+        current = os.lstat(spec.path)
+    except OSError:
+        current = None
+    if current is not None and not stat.S_ISREG(current.st_mode):
+        current = None
     descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(spec.path), prefix=".%s." % os.path.basename(spec.path))
     try:
-        give_attributes(spec, descriptor=descriptor)
+        give_attributes(spec, descriptor=descriptor, current=current)
         os.write(descriptor, spec.content)
         os.fsync(descriptor)
         os.close(descriptor)

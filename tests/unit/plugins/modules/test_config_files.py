@@ -284,6 +284,13 @@ def test_owners_not_given_are_left_as_they_are(monkeypatch, tmp_path):
     result = run(monkeypatch, [{"path": str(target), "content": "a\n", "mode": "0640"}])
     assert result["changed_paths"] == [str(target)] and owners(target) == (NOBODY, NOGROUP)
     assert mode_of(str(target)) == 0o640
+    # new content too: the diff says "uid unchanged, gid unchanged"
+    result = run(monkeypatch, [{"path": str(target), "content": "b\n", "mode": "0640"}])
+    assert result["diff"][0]["after_header"] == "%s (mode 0640, uid unchanged, gid unchanged)" % target
+    assert target.read_text() == "b\n" and owners(target) == (NOBODY, NOGROUP)
+    # a given group changes only the group
+    run(monkeypatch, [{"path": str(target), "content": "c\n", "mode": "0640", "group": "root"}])
+    assert target.read_text() == "c\n" and owners(target) == (NOBODY, 0)
     folder = tmp_path / "d"
     folder.mkdir(mode=0o755)
     os.chown(str(folder), NOBODY, NOGROUP)
