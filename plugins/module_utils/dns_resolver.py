@@ -36,7 +36,8 @@ class DnsResolver:
             # TCP: over UDP Consul cuts answers to udp_answer_limit and, unless enable_truncate is
             # set, without the truncation flag, so a UDP answer can silently miss backends
             answer = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
-        except (dns.exception.DNSException, OSError) as exc:
+        # EOFError: the resolver closed the connection without an answer (dnsmasq at its TCP limit)
+        except (dns.exception.DNSException, OSError, EOFError) as exc:
             raise DnsError("no DNS answer for %s %s from %s:%s: %s" % (
                 name, dns.rdatatype.to_text(rdtype), self.server, self.port, to_native(exc) or type(exc).__name__))
         return answer

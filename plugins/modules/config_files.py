@@ -32,6 +32,7 @@ extends_documentation_fragment:
 attributes:
   diff_mode:
     details: Secret contents (O(files[].secret_content)) are never shown; their diff says only that they change.
+      Nor is the content of a file removed (O(files[].state=absent)), which may hold a secret; its size only.
 options:
   files:
     description: The folders and files, in the order they are created.
@@ -184,9 +185,11 @@ def shown(spec, content):
     return to_text(content, errors="surrogate_or_strict")
 
 
-def give_attributes(spec, descriptor=None, path=None):
-    owner = -1 if spec.uid is None else spec.uid
-    group = -1 if spec.gid is None else spec.gid
+def give_attributes(spec, descriptor=None, path=None, current=None):
+    """The spec's mode, owner and group; an owner or group not given stays as it is, or as ``current``
+    (the stat of the file a new one replaces) has it."""
+    owner = spec.uid if spec.uid is not None else (-1 if current is None else current.st_uid)
+    group = spec.gid if spec.gid is not None else (-1 if current is None else current.st_gid)
     if descriptor is not None:
         os.fchown(descriptor, owner, group)
         os.fchmod(descriptor, spec.mode)
@@ -196,10 +199,17 @@ def give_attributes(spec, descriptor=None, path=None):
 
 
 def write_file(spec):
-    """Temporary file in the same folder, attributes first, then renamed over the path."""
+    """Temporary file in the same folder, attributes first, then renamed over the path. A file it
+    replaces keeps its owner and group unless they are given (a link's are not the file's)."""
+    try:
+        current = os.lstat(spec.path)
+    except OSError:
+        current = None
+    if current is not None and not stat.S_ISREG(current.st_mode):
+        current = None
     descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(spec.path), prefix=".%s." % os.path.basename(spec.path))
     try:
-        give_attributes(spec, descriptor=descriptor)
+        give_attributes(spec, descriptor=descriptor, current=current)
         os.write(descriptor, spec.content)
         os.fsync(descriptor)
         os.close(descriptor)
@@ -236,8 +246,19 @@ def validate(module, spec):
             rc=rc, stdout=out, stderr=err, changed_paths=[])
 
 
+class ConfigFilesModule(AnsibleModule):
+    """An AnsibleModule whose invocation log (syslog or the journal on the target host) never shows a
+    secret_content: AnsibleModule masks the values of no_log options as given, but logs the list of
+    files as str(list), where a secret's newlines (a key file's last line, every line of a PEM key)
+    are escaped and so no longer match. Their escaped forms are masked too."""
+
+    def _log_invocation(self):
+        self.no_log_values.update([repr(value)[1:-1] for value in self.no_log_values])
+        super(ConfigFilesModule, self)._log_invocation()
+
+
 def main():
-    module = AnsibleModule(
+    module = ConfigFilesModule(
         argument_spec=dict(
             files=dict(type="list", elements="dict", required=True, options=dict(
                 path=dict(type="path", required=True),
@@ -277,8 +298,10 @@ def main():
         if spec.absent:
             if kind in ("file", "link"):
                 plan.append((spec, kind, True, False))
+                # the module cannot know whether a file it removes holds a secret: its size only
                 diffs.append(dict(before_header=describe(spec, found), after_header="%s (absent)" % spec.path,
-                                  before=shown(spec, content), after=""))
+                                  before="" if content is None else "(content not shown, %d bytes)\n" % len(content),
+                                  after=""))
             elif kind is not None:
                 module.fail_json(msg="%s is a %s; only a file or a link is removed" % (spec.path, kind))
             continue
