@@ -80,8 +80,11 @@ class Host(object):
 
 
 def run_on(monkeypatch, host, **args):
-    monkeypatch.setattr(host_state.AnsibleModule, "run_command",
-                        lambda module, args, **kwargs: host.run_command(module, args, **kwargs))
+    def run_command(module, command, **kwargs):
+        # set on the class: Python passes the module itself first
+        return host.run_command(module, command, **kwargs)
+
+    monkeypatch.setattr(host_state.AnsibleModule, "run_command", run_command)
     return run(monkeypatch, **args)
 
 
