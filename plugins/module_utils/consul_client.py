@@ -267,6 +267,10 @@ class ConsulClient:
                     time.sleep(delays.pop(0))
                     continue
                 raise self._error(what, exc, tries)
+            except json.JSONDecodeError as exc:
+                # py-consul 1.5 (the oldest supported) lets an answer that is no JSON (a proxy's page) out as it is;
+                # newer ones wrap it in a ConsulException with these words
+                raise ConsulError("Consul failed %s at %s: Failed to decode JSON: %s" % (what, self.url, exc))
 
     def _error(self, what, exc, tries):
         """The ConsulError for a request that failed for good, after ``tries`` tries."""
