@@ -162,3 +162,13 @@ def test_results_show_a_services_checks_masked():
     registration = services.normalize_service(dict(name="web", checks=[dict(http="http://a/", interval="10s", body="p4ss")]))
     shown = services.service_for_result(registration)
     assert shown == dict(registration, Checks=[dict(registration["Checks"][0], Body="********")])
+
+
+def test_the_registration_sent_leaves_the_desired_one_as_it_was():
+    """A registration's Notes get their fingerprint marker in a copy: consul_service returns the
+    registration itself, the same whether it was sent or found unchanged, with a token or without."""
+    registration = services.normalize_service(dict(name="web", checks=[dict(ttl="5s")]))
+    for key in ("", "token-a"):
+        sent = services.service_to_send(registration, key=key)
+        assert sent["Checks"][0]["Notes"].startswith("[consul_dns:")
+        assert "Notes" not in registration["Checks"][0]
