@@ -19,6 +19,8 @@ def consul_type(definition):
 
 class FakeAgent(object):
 
+    url = "http://127.0.0.1:8500"
+
     def __init__(self):
         self.services = {}
         self.checks = {}
