@@ -152,6 +152,9 @@ def test_fingerprints_stay_those_earlier_releases_stored():
     assert checks.fingerprint(dict(TCP, ServiceID="web"), "token-a") == "7e46e6136b829e4d"
     assert checks.fingerprint(HTTP, "token-a") == "a6a6870f7f17fcf4"
     assert checks.fingerprint(HTTP) == "156b784bc21c095e"
+    # a standalone check (consul_check without service_id) under a token
+    assert checks.fingerprint(TCP, "token-a") == "65018f25090b6c5c"
+    assert checks.fingerprint(dict((k, v) for k, v in HTTP.items() if k != "ServiceID"), "token-a") == "9e2ea49e1431ba06"
 
 
 def test_the_order_headers_are_given_in_changes_no_fingerprint():
