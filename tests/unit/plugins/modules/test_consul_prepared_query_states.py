@@ -108,5 +108,5 @@ def test_check_mode_reports_the_change_and_makes_none(monkeypatch):
 def test_what_is_missing_or_wrong_is_refused_by_name(monkeypatch, args, message):
     consul = Queries()
     result = run(monkeypatch, consul, **args)
-    assert result["failed"] is True and message in result["msg"]
+    assert result["failed"] is True and result["msg"].startswith(message)
     assert consul.writes == []
