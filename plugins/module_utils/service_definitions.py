@@ -189,8 +189,9 @@ def dropped_check_ids(before, after):
 
 
 def service_to_send(registration, key=""):
-    """The registration with every check's Notes carrying its fingerprint."""
-    sent = _with_token_digest(registration, key)
+    """The registration with every check's Notes carrying its fingerprint (a copy: the registration
+    itself is left as it was, for the comparison and the result)."""
+    sent = dict(_with_token_digest(registration, key))
     sent["Checks"] = [with_fingerprint(c, key=key) for c in registration["Checks"]]
     return sent
 
