@@ -103,10 +103,10 @@ def test_formats(consul):
 
 
 def test_sorted_by_address_then_port_an_instance_without_port_first(consul):
-    consul.answers = dict(web=[health_entry("a", "10.0.0.2", port=9), health_entry("b", "10.0.0.2", port=0),
-                               health_entry("c", "10.0.0.1", port=80), health_entry("d", "10.0.0.2", port=1)])
+    consul.answers = dict(web=[health_entry("a", "10.0.0.2", port=9), health_entry("d", "10.0.0.2", port=1),
+                               health_entry("c", "10.0.0.1", port=80), health_entry("b", "10.0.0.2", port=0)])
     assert lookup(["web"], format="address_port", order="sorted") == ["10.0.0.1:80", "10.0.0.2", "10.0.0.2:1", "10.0.0.2:9"]
-    assert lookup(["web"], format="address_port") == ["10.0.0.2:9", "10.0.0.2", "10.0.0.1:80", "10.0.0.2:1"]
+    assert lookup(["web"], format="address_port") == ["10.0.0.2:9", "10.0.0.2:1", "10.0.0.1:80", "10.0.0.2"]
 
 
 def test_several_services_flat_in_term_order_or_by_service(consul):
@@ -148,6 +148,9 @@ def test_dns_asks_the_named_resolver_for_the_services_srv_name(consul):
     assert lookup(["api"], via="dns", tag=["v2"], datacenter="sh", domain=".zhangeamon.com.", format="dict") == [
         dict(node=None, address="10.0.0.3", port=81, tags=[], meta={}, datacenter="sh")]
     assert consul.asked[1:] == [("v2.api.service.sh.zhangeamon.com.", ".zhangeamon.com.")]
+    # the domain as given, but for its dots at either end (capitals kept: DNS ignores case)
+    lookup(["web"], via="dns", domain="Xlab.example.")
+    assert consul.asked[2:] == [("web.service.Xlab.example.", "Xlab.example.")]
 
 
 def test_dns_drops_an_answer_that_is_no_ip_address(consul, monkeypatch):
