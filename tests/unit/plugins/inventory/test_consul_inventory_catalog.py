@@ -14,6 +14,12 @@ from ansible_collections.discovery.consul_dns.plugins.inventory import consul as
 from ansible_collections.discovery.consul_dns.plugins.inventory.consul import catalog_hosts
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import CONNECTION_ARGUMENT_SPEC, ConsulError
 
+try:
+    from ansible.template import trust_as_template   # ansible-core 2.19 and later
+except ImportError:
+    def trust_as_template(value):
+        return value
+
 PLUGIN = "discovery.consul_dns.consul"
 
 
@@ -169,12 +175,15 @@ def parse(consul, tmp_path):
     """parse() with these options over a cache given as a dict: (the cache, the cache key)."""
     path = str(tmp_path / "consul.yml")
 
-    def run(cache_option, cache, stored=None):
-        plugin = plugin_with(dict(cache=cache_option))
+    def run(cache_option, cache, stored=None, options=None):
+        plugin = plugin_with(dict(options or {}, cache=cache_option))
         plugin._read_config_data = lambda source: None
         key = plugin.get_cache_key(path)
         plugin._cache = {key: stored} if stored else {}
-        plugin.parse(InventoryData(), DataLoader(), path, cache=cache)
+        if cache is None:   # as ansible-inventory calls it
+            plugin.parse(InventoryData(), DataLoader(), path)
+        else:
+            plugin.parse(InventoryData(), DataLoader(), path, cache=cache)
         return plugin, key
     return run
 
@@ -203,3 +212,29 @@ def test_only_a_consul_yml_source_is_read(tmp_path, path, expected):
     (tmp_path / path).write_text("plugin: %s\n" % PLUGIN)
     assert consul_inventory.InventoryModule().verify_file(str(tmp_path / path)) is expected
     assert consul_inventory.InventoryModule().verify_file(str(tmp_path / "missing.consul.yml")) is False
+
+
+def test_keyed_groups_from_the_catalog_and_strict_refusing_a_key_that_cannot_be_evaluated():
+    # the key as Ansible's configuration gives it: trusted as a template (ansible-core 2.19)
+    keyed_groups = [dict(key=trust_as_template("consul_catalog.node_meta.rack"), prefix="rack")]
+    plugin = plugin_with(dict(keyed_groups=keyed_groups))
+    plugin._populate(catalog_hosts(CATALOG))
+    assert groups_of(plugin.inventory)["rack_r1"] == ["a"]
+    assert not [group for group in plugin.inventory.groups if group.startswith("rack_") and group != "rack_r1"]
+    plugin = plugin_with(dict(strict=True, keyed_groups=keyed_groups))
+    with pytest.raises(AnsibleParserError, match="Could not generate group for host b"):
+        plugin._populate(catalog_hosts(CATALOG))
+
+
+def test_the_filter_options_reach_the_hosts(parse, consul):
+    consul.calls[:] = []
+    plugin = parse(False, True, options=dict(services=["web"], tags=["v2"]))[0]
+    assert sorted(plugin.inventory.hosts) == ["a"]
+    plugin = parse(False, True, options=dict(passing_only=True))[0]
+    assert sorted(plugin.inventory.hosts) == ["a"]
+
+
+def test_the_cache_is_used_unless_the_caller_refreshes_it(parse, consul):
+    stored = dict(nodes=[CATALOG["nodes"][2]], instances={})
+    plugin = parse(True, None, stored)[0]
+    assert sorted(plugin.inventory.hosts) == ["c"] and consul.connections == []
