@@ -195,9 +195,32 @@ def test_what_is_not_a_mapping_is_named_as_json_and_cut_when_long():
     assert dns_config_problems("x" * 100) == [
         "consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s..." % ("x" * 76)]
     assert dns_config_problems("x" * 78) == ["consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s\"" % ("x" * 78)]
-    assert dns_config_problems({"service_ttl": ["web"], "soa": None}) == [
+    assert dns_config_problems({"service_ttl": ["web"], "soa": 0}) == [
         "consul_dns_config.service_ttl must be a mapping of service name (or *) to a duration, got [\"web\"]",
-        "consul_dns_config.soa must be a mapping of expire, min_ttl, refresh, retry to seconds, got null"]
+        "consul_dns_config.soa must be a mapping of expire, min_ttl, refresh, retry to seconds, got 0"]
     assert dns_config_problems({"allow_stale": {"b": 1, "a": object}})[0].startswith(
         "consul_dns_config.allow_stale must be a boolean, got {\"a\": \"<class 'object'>\", \"b\": 1}")
     assert dns_config_problems({"allow_stale": float("nan")}) == ["consul_dns_config.allow_stale must be a boolean, got NaN"]
+    assert dns_config_problems("x" * 79) == ["consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s..." % ("x" * 76)]
+
+
+def test_a_value_is_shown_in_ascii_and_what_json_cannot_show_as_python_would():
+    assert ports_problems({"dns": u"\u00e9"}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got \"\\u00e9\""]
+    circular = []
+    circular.append(circular)
+    assert ports_problems({"dns": {(1, 2): 1}}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got {(1, 2): 1}"]
+    assert ports_problems({"dns": circular}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got [[...]]"]
+
+
+def test_keys_of_mixed_types_are_each_named_in_the_order_shown():
+    assert dns_config_problems({"soa": {1: 0, "retry": "1", u"\u00e9": 0}, "service_ttl": {2: "1s", "z": "1", u"\u00e9": "1s"}}) == [
+        "consul_dns_config.service_ttl: key \"\\u00e9\" must be a service name (a DNS label) or *",
+        "consul_dns_config.service_ttl[\"z\"] must be a duration such as 0s, 5s or 1m30s, got \"1\"",
+        "consul_dns_config.service_ttl: key 2 must be a service name (a DNS label) or *",
+        "consul_dns_config.soa: unknown key \"\\u00e9\" (Consul 1.8 knows expire, min_ttl, refresh, retry)",
+        "consul_dns_config.soa.retry must be an integer of 0 or more (seconds), got \"1\"",
+        "consul_dns_config.soa: unknown key 1 (Consul 1.8 knows expire, min_ttl, refresh, retry)"]
+
+
+def test_an_api_path_is_at_most_200_characters():
+    assert is_http_api_path("/v1/" + "a" * 196) and not is_http_api_path("/v1/" + "a" * 197)
