@@ -58,3 +58,9 @@ def test_the_filters_and_tests_by_name():
         reverse_zone=dnsmasq.reverse_zone)
     assert first_version.FilterModule().filters() == {"first_version": first_version.first_version}
     assert durations.TestModule().tests() == {"go_duration": durations.is_go_duration}
+
+
+@pytest.mark.parametrize("alias_dir", ["/opt/dnsX", "/opt/dnsX/", "/opt/dnsX//"])
+def test_the_hosts_file_is_in_the_alias_folder_however_it_ends(alias_dir):
+    [watch] = dnsmasq.alias_watches([dict(name="w", service="web")], "d", dict(HANDLER, alias_dir=alias_dir))
+    assert watch["args"][2:4] == ["--file", "/opt/dnsX/web.alias.d.hosts"]
