@@ -228,7 +228,9 @@ def test_keyed_groups_from_the_catalog_and_strict_refusing_a_key_that_cannot_be_
 
 def test_the_filter_options_reach_the_hosts(parse, consul):
     consul.calls[:] = []
-    plugin = parse(False, True, options=dict(services=["web"], tags=["v2"]))[0]
+    plugin = parse(False, True, options=dict(services=["api"]))[0]
+    assert sorted(plugin.inventory.hosts) == ["a"]
+    plugin = parse(False, True, options=dict(tags=["v2"]))[0]
     assert sorted(plugin.inventory.hosts) == ["a"]
     plugin = parse(False, True, options=dict(passing_only=True))[0]
     assert sorted(plugin.inventory.hosts) == ["a"]
