@@ -149,3 +149,78 @@ def test_api_paths(path):
                                   '/v1/txn"]', "/v1/txn?x=1", " /v1/txn", "/v1/" + "a" * 200, None, 5, ["/v1/txn"]])
 def test_what_is_no_api_path(path):
     assert not is_http_api_path(path)
+
+
+def test_the_filters_are_the_module_utils_functions():
+    assert FilterModule().filters() == {"consul_ports_problems": ports_problems, "consul_dns_config_problems": dns_config_problems}
+
+
+KNOWN_PORTS = ("dns, http, https, grpc, serf_lan, serf_wan, server, sidecar_min_port, sidecar_max_port, expose_min_port, "
+               "expose_max_port")
+KNOWN_DNS_CONFIG = ("a_record_limit, allow_stale, cache_max_age, disable_compression, enable_additional_node_meta_txt, "
+                    "enable_truncate, max_stale, node_ttl, only_passing, recursor_timeout, service_ttl, soa, "
+                    "udp_answer_limit, use_cache")
+
+
+def test_each_problem_in_words_in_the_order_of_the_keys():
+    assert ports_problems({"serf_wan": "8302", 5: 1, "bogus": 1, "dns": 65536}, variable="p") == [
+        "p: unknown key \"bogus\" (Consul 1.8 knows %s)" % KNOWN_PORTS,
+        "p.dns must be a port (0 to 65535) or -1 (off), got 65536",
+        "p.serf_wan must be a port (0 to 65535) or -1 (off), got \"8302\"",
+        "p: unknown key 5 (Consul 1.8 knows %s)" % KNOWN_PORTS]
+    assert dns_config_problems({
+        "only_passing": "yes", "udp_answer_limit": -1, "node_ttl": "5", "max_stale": 5, 7: True, "prefer_namespace": True,
+        "service_ttl": {"*": "5", "web\n": "0s", "db": "1s"}, "soa": {"retry": -1, "serial": 1, "min_ttl": 2 ** 32, "expire": 0},
+    }) == [
+        "consul_dns_config.max_stale must be a duration such as 0s, 5s or 1m30s, got 5",
+        "consul_dns_config.node_ttl must be a duration such as 0s, 5s or 1m30s, got \"5\"",
+        "consul_dns_config.only_passing must be a boolean, got \"yes\"",
+        "consul_dns_config: unknown key \"prefer_namespace\" (Consul 1.8 knows %s)" % KNOWN_DNS_CONFIG,
+        "consul_dns_config.service_ttl[\"*\"] must be a duration such as 0s, 5s or 1m30s, got \"5\"",
+        "consul_dns_config.service_ttl: key \"web\\n\" must be a service name (a DNS label) or *",
+        "consul_dns_config.soa.min_ttl must be an integer of 0 or more (seconds), got 4294967296",
+        "consul_dns_config.soa.retry must be an integer of 0 or more (seconds), got -1",
+        "consul_dns_config.soa: unknown key \"serial\" (Consul 1.8 knows expire, min_ttl, refresh, retry)",
+        "consul_dns_config.udp_answer_limit must be an integer of 0 or more, got -1",
+        "consul_dns_config: unknown key 7 (Consul 1.8 knows %s)" % KNOWN_DNS_CONFIG]
+
+
+@pytest.mark.parametrize("value", [0, 2 ** 32 - 1])
+def test_integers_at_the_bounds_pass(value):
+    assert dns_config_problems({"udp_answer_limit": value, "a_record_limit": value, "soa": {"min_ttl": value}}) == []
+
+
+def test_what_is_not_a_mapping_is_named_as_json_and_cut_when_long():
+    assert ports_problems([1], variable="p") == ["p must be a mapping of Consul's port names to ports, got [1]"]
+    assert dns_config_problems("x" * 100) == [
+        "consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s..." % ("x" * 76)]
+    assert dns_config_problems("x" * 78) == ["consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s\"" % ("x" * 78)]
+    assert dns_config_problems({"service_ttl": ["web"], "soa": 0}) == [
+        "consul_dns_config.service_ttl must be a mapping of service name (or *) to a duration, got [\"web\"]",
+        "consul_dns_config.soa must be a mapping of expire, min_ttl, refresh, retry to seconds, got 0"]
+    assert dns_config_problems({"allow_stale": {"b": 1, "a": object}})[0].startswith(
+        "consul_dns_config.allow_stale must be a boolean, got {\"a\": \"<class 'object'>\", \"b\": 1}")
+    assert dns_config_problems({"allow_stale": float("nan")}) == ["consul_dns_config.allow_stale must be a boolean, got NaN"]
+    assert dns_config_problems("x" * 79) == ["consul_dns_config must be a mapping of Consul's dns_config keys, got \"%s..." % ("x" * 76)]
+
+
+def test_a_value_is_shown_in_ascii_and_what_json_cannot_show_as_python_would():
+    assert ports_problems({"dns": u"\u00e9"}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got \"\\u00e9\""]
+    circular = []
+    circular.append(circular)
+    assert ports_problems({"dns": {(1, 2): 1}}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got {(1, 2): 1}"]
+    assert ports_problems({"dns": circular}) == ["consul_ports.dns must be a port (0 to 65535) or -1 (off), got [[...]]"]
+
+
+def test_keys_of_mixed_types_are_each_named_in_the_order_shown():
+    assert dns_config_problems({"soa": {1: 0, "retry": "1", u"\u00e9": 0}, "service_ttl": {2: "1s", "z": "1", u"\u00e9": "1s"}}) == [
+        "consul_dns_config.service_ttl: key \"\\u00e9\" must be a service name (a DNS label) or *",
+        "consul_dns_config.service_ttl[\"z\"] must be a duration such as 0s, 5s or 1m30s, got \"1\"",
+        "consul_dns_config.service_ttl: key 2 must be a service name (a DNS label) or *",
+        "consul_dns_config.soa: unknown key \"\\u00e9\" (Consul 1.8 knows expire, min_ttl, refresh, retry)",
+        "consul_dns_config.soa.retry must be an integer of 0 or more (seconds), got \"1\"",
+        "consul_dns_config.soa: unknown key 1 (Consul 1.8 knows expire, min_ttl, refresh, retry)"]
+
+
+def test_an_api_path_is_at_most_200_characters():
+    assert is_http_api_path("/v1/" + "a" * 196) and not is_http_api_path("/v1/" + "a" * 197)

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from ansible_collections.discovery.consul_dns.plugins.filter.gossip_key_source import gossip_key_source
+from ansible_collections.discovery.consul_dns.plugins.filter.gossip_key_source import FilterModule, gossip_key_source
 
 KEY, HCL = "/etc/consul.d/gossip.key", "/etc/consul.d/encrypt.hcl"
 A, B = hashlib.sha256(b"key-a\n").hexdigest(), hashlib.sha256(b"key-b\n").hexdigest()
@@ -33,3 +33,39 @@ def test_settled_only_when_every_member_agrees_and_the_holder_is_the_first_with_
 def test_a_member_whose_state_was_not_read_holds_nothing():
     assert gossip_key_source(["n1", "n2"], dict(n1={}, n2=hostvars(n2=(A, H))["n2"]), KEY, HCL) == dict(settled=False, holder="n2")
     assert gossip_key_source([], {}, KEY, HCL) == dict(settled=False, holder="")
+
+
+NEWLINE = hashlib.sha256(b"\n").hexdigest()
+
+
+@pytest.mark.parametrize("state", [
+    {},                                          # host_state did not run on it
+    dict(_consul_host=None), dict(_consul_host={}), dict(_consul_host=dict(digests=None)), dict(_consul_host=dict(digests={})),
+    dict(_consul_host=dict(digests={KEY: None, HCL: H})),
+    dict(_consul_host=dict(digests={KEY: NEWLINE, HCL: H})),     # a line break alone is no key
+    dict(_consul_host=dict(digests={KEY: EMPTY, HCL: H})),
+    dict(_consul_host=dict(digests={KEY: 5, HCL: H})),           # not a digest at all
+])
+def test_a_member_without_a_key_of_its_own_never_holds_it(state):
+    variables = dict(n1=state, n2=hostvars(n2=(A, H))["n2"])
+    assert gossip_key_source(["n1", "n2"], variables, KEY, HCL) == dict(settled=False, holder="n2")
+    assert gossip_key_source(["n1"], variables, KEY, HCL) == dict(settled=False, holder="")
+
+
+def test_a_host_missing_from_hostvars_holds_nothing():
+    assert gossip_key_source(["gone", "n2"], hostvars(n2=(A, H)), KEY, HCL) == dict(settled=False, holder="n2")
+
+
+def test_not_settled_while_no_member_has_the_configuration_file():
+    assert gossip_key_source(["n1", "n2"], hostvars(n1=(A, None), n2=(A, None)), KEY, HCL) == dict(settled=False, holder="n1")
+    assert gossip_key_source(["n1"], hostvars(n1=(A, H)), KEY, HCL) == dict(settled=True, holder="n1")
+
+
+def test_the_digests_are_read_at_the_paths_given():
+    members = dict(n1=(A, H), n2=(A, H))
+    assert gossip_key_source(["n1", "n2"], hostvars(**members), HCL, KEY) == dict(settled=True, holder="n1")
+    assert gossip_key_source(["n1", "n2"], hostvars(**members), "/other.key", HCL) == dict(settled=False, holder="")
+
+
+def test_the_filter_is_registered_under_its_name():
+    assert FilterModule().filters() == {"gossip_key_source": gossip_key_source}

@@ -3,7 +3,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.discovery.consul_dns.plugins.filter.nftables_service_files import nftables_service_files
+from ansible_collections.discovery.consul_dns.plugins.filter.nftables_service_files import FilterModule, nftables_service_files
 
 
 def by_path(entries):
@@ -32,3 +32,43 @@ def test_each_role_adds_its_include_and_the_shared_files_are_the_same_whoever_wr
 def test_what_would_add_a_line_is_refused(table_file, name):
     with pytest.raises(AnsibleFilterError):
         nftables_service_files(table_file, name)
+
+
+def test_every_file_written_in_full():
+    managed = "# Ansible managed (discovery.consul_dns)\n"
+    every_table = 'include "/etc/discovery-consul-dns/nftables.d/*.nft"\n'
+    assert nftables_service_files("/etc/nftables-discovery-consul-dns.nft", "dnsmasq") == [
+        dict(path="/etc/discovery-consul-dns", state="directory", mode="0755"),
+        dict(path="/etc/discovery-consul-dns/nftables.d", state="directory", mode="0755"),
+        dict(path="/etc/discovery-consul-dns/nftables.d/dnsmasq.nft", mode="0644",
+             content=managed + 'include "/etc/nftables-discovery-consul-dns.nft"\n'),
+        dict(path="/etc/discovery-consul-dns/nftables-start.nft", mode="0644",
+             content=managed + 'include "/etc/nftables.conf"\n' + every_table),
+        dict(path="/etc/discovery-consul-dns/nftables-stop.nft", mode="0644",
+             content=managed + "flush ruleset\n" + every_table),
+        dict(path="/etc/systemd/system/nftables.service.d", state="directory", mode="0755"),
+        dict(path="/etc/systemd/system/nftables.service.d/discovery-consul-dns.conf", mode="0644", content=managed + (
+            "# /etc/nftables.conf flushes the whole ruleset: the collection's tables are loaded in the same\n"
+            "# transaction on start, reload and stop, so there is no moment without them.\n"
+            "[Service]\n"
+            "ExecStart=\n"
+            "ExecStart=/usr/sbin/nft -f /etc/discovery-consul-dns/nftables-start.nft\n"
+            "ExecReload=\n"
+            "ExecReload=/usr/sbin/nft -f /etc/discovery-consul-dns/nftables-start.nft\n"
+            "ExecStop=\n"
+            "ExecStop=/usr/sbin/nft -f /etc/discovery-consul-dns/nftables-stop.nft\n")),
+    ]
+
+
+@pytest.mark.parametrize("table_file,name,message", [
+    ("etc/x.nft", "dnsmasq", "nftables_service_files: 'etc/x.nft' is not a plain absolute path"),
+    ("/etc/x.nft", "a b", "nftables_service_files: name 'a b' is not a DNS label"),
+])
+def test_a_refusal_names_the_argument(table_file, name, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        nftables_service_files(table_file, name)
+    assert str(caught.value) == message
+
+
+def test_filter_is_registered_under_its_name():
+    assert FilterModule().filters() == {"nftables_service_files": nftables_service_files}

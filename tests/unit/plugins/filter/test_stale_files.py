@@ -60,3 +60,30 @@ def test_the_digests_host_state_computes_are_the_ones_compared(tmp_path):
 def test_every_entry_needs_a_path():
     with pytest.raises(AnsibleFilterError):
         stale_files([{"secret_content": "s"}], {}, {})
+
+
+def test_the_refusals_in_words():
+    with pytest.raises(AnsibleFilterError) as caught:
+        stale_files([{"content": "x"}], {})
+    assert str(caught.value) == "stale_files: every entry needs a path, got {'content': 'x'}"
+    with pytest.raises(AnsibleFilterError) as caught:
+        stale_files([{"path": "/s", "secret_content": "token\n"}], {"/s": None})
+    assert str(caught.value) == ("stale_files: /s holds a secret and is compared by digest only; read it with "
+                                 "host_state's digest_files, not read_files")
+
+
+def test_an_entry_without_a_secret_is_compared_by_content_even_when_its_path_was_digested():
+    files = [{"path": "/a", "content": "x\n", "secret_content": None}, {"path": "/b"}]
+    assert stale_files(files, {"/a": "x\n", "/b": None}, {"/a": sha256("other")}) == []
+    assert stale_files(files, {"/a": "x\n"}, None) == [files[1]]
+    assert stale_files([{"path": "/e", "secret_content": ""}], {}, {"/e": sha256("")}) == []
+
+
+def test_content_digest_of_text_as_written():
+    assert content_digest(u"\u00e9\n") == hashlib.sha256(b"\xc3\xa9\n").hexdigest()
+    assert content_digest(u"\udcff") == hashlib.sha256(b"\xff").hexdigest()   # undecodable bytes read back as surrogates
+
+
+def test_the_filter_is_registered_under_its_name():
+    from ansible_collections.discovery.consul_dns.plugins.filter.stale_files import FilterModule
+    assert FilterModule().filters() == {"stale_files": stale_files}

@@ -70,3 +70,37 @@ def test_any_known_address_is_refused_in_any_form(address):
         values.append("::ffff:%s" % address)
     refused = forwarding_loops(values, known)
     assert len(refused) == len(values)
+
+
+def test_every_address_a_host_is_known_by_counts():
+    hostvars = {"f1": {"consul_bind_address": "10.0.0.1", "ansible_facts": {"default_ipv6": {"address": "fd00::1"}}},
+                "f2": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.2"}, "all_ipv6_addresses": ["fd00::2"],
+                                         "default_ipv6": None, "all_ipv4_addresses": None}},
+                "f3": {"consul_advertise_address": "10.0.0.3", "ansible_facts": None}}
+    upstreams = ["10.0.0.1", "fd00::1", "10.0.0.2", "fd00::2", "10.0.0.3", "10.0.0.4"]
+    assert upstream_loops(upstreams, hostvars, ["f1", "f2", "f3"], "f1") == [
+        "10.0.0.1 (this forwarder)", "fd00::1 (this forwarder)", "10.0.0.2 (forwarder f2)", "fd00::2 (forwarder f2)",
+        "10.0.0.3 (forwarder f3)"]
+
+
+def test_this_forwarder_first_even_when_another_shares_its_address_or_it_is_not_in_the_group():
+    hostvars = {"f1": {"consul_advertise_address": "10.0.0.9"}, "f2": {"consul_advertise_address": "10.0.0.9"}}
+    assert upstream_loops(["10.0.0.9"], hostvars, ["f2", "f1"], "f1") == ["10.0.0.9 (this forwarder)"]
+    assert upstream_loops(["10.0.0.9"], hostvars, None, "f2") == ["10.0.0.9 (this forwarder)"]
+    assert upstream_loops(["10.0.0.9"], hostvars, ["f2"], "f1", ["10.0.0.9"]) == ["10.0.0.9 (this forwarder)"]
+    # a listen address that is only another forwarder's stays that forwarder's
+    hostvars["f1"] = {"consul_advertise_address": "10.0.0.1"}
+    assert upstream_loops(["10.0.0.9"], hostvars, ["f2"], "f1", ["10.0.0.9"]) == ["10.0.0.9 (forwarder f2)"]
+    assert upstream_loops(None, hostvars, ["f2"], "f1", None) == []
+
+
+def test_the_error_says_what_to_do():
+    with pytest.raises(AnsibleFilterError) as caught:
+        upstream_loops(["10.0.0.1"], HOSTVARS, ["dns1", "bare"], "dns1")
+    assert str(caught.value) == ("upstream_loops: no address known for forwarder bare: gather its facts or set "
+                                 "consul_advertise_address")
+
+
+def test_the_filter_is_registered_under_its_name():
+    from ansible_collections.discovery.consul_dns.plugins.filter.upstream_loops import FilterModule
+    assert FilterModule().filters() == {"upstream_loops": upstream_loops}
