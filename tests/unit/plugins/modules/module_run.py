@@ -39,3 +39,11 @@ def run_module(monkeypatch, module, client, as_returned=False, **args):
     with pytest.raises(Exit):
         module.main()
     return results[0]
+
+
+def with_changes(arguments, **changes):
+    """A module's arguments with some changed (built so that pylint sees no keyword given twice, as it
+    does in f(**dict(ARGS, key=...)))."""
+    changed = dict(arguments)
+    changed.update(changes)
+    return changed

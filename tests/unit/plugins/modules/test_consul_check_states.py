@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 from fake_agent import FakeAgent
-from module_run import run_module
+from module_run import run_module, with_changes
 
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check, consul_service
 
@@ -45,13 +45,13 @@ def test_the_same_check_on_another_service_is_registered_again(monkeypatch):
     agent = agent_with_web01(monkeypatch)
     run_module(monkeypatch, consul_service, agent, id="web02", name="web")
     run(monkeypatch, agent, **BOUND)
-    assert run(monkeypatch, agent, **dict(BOUND, service_id="web02"))["changed"] is True
+    assert run(monkeypatch, agent, **with_changes(BOUND, service_id="web02"))["changed"] is True
     assert agent.checks["web01-alive"]["ServiceID"] == "web02"
 
 
 def test_a_check_for_a_service_the_agent_lacks_is_refused(monkeypatch):
     agent = agent_with_web01(monkeypatch)
-    result = run(monkeypatch, agent, **dict(BOUND, service_id="web09"))
+    result = run(monkeypatch, agent, **with_changes(BOUND, service_id="web09"))
     assert result["failed"] is True
     assert result["msg"] == "service_id web09: no such service is registered on the agent at http://127.0.0.1:8500"
     assert agent.calls == []

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 from fake_agent import FakeAgent
-from module_run import run_module
+from module_run import run_module, with_changes
 
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_service
 
@@ -38,7 +38,7 @@ def test_checks_the_new_definition_drops_are_removed(monkeypatch):
     agent = FakeAgent()
     run(monkeypatch, agent, **WEB01)
     del agent.calls[:]
-    result = run(monkeypatch, agent, **dict(WEB01, checks=WEB01["checks"][:1]))
+    result = run(monkeypatch, agent, **with_changes(WEB01, checks=WEB01["checks"][:1]))
     assert result["changed"] is True
     assert agent.written() == [("register_service", "web01"), ("deregister_check", "api")]
     assert sorted(agent.checks) == ["ssh"]
@@ -48,7 +48,7 @@ def test_checks_the_new_definition_drops_are_removed(monkeypatch):
 def test_a_service_is_deregistered_by_its_id_or_else_its_name(monkeypatch, names):
     agent = FakeAgent()
     run(monkeypatch, agent, **WEB01)
-    run(monkeypatch, agent, **dict(WEB01, id="web"))
+    run(monkeypatch, agent, **with_changes(WEB01, id="web"))
     del agent.calls[:]
     result = run(monkeypatch, agent, state="absent", **names)
     assert (result["changed"], result["service_id"]) == (True, "web01")
@@ -64,7 +64,7 @@ def test_check_mode_reports_the_change_and_makes_none(monkeypatch):
     assert run(monkeypatch, agent, _ansible_check_mode=True, **WEB01)["changed"] is True
     run(monkeypatch, agent, **WEB01)
     del agent.calls[:]
-    assert run(monkeypatch, agent, _ansible_check_mode=True, **dict(WEB01, checks=[]))["changed"] is True
+    assert run(monkeypatch, agent, _ansible_check_mode=True, **with_changes(WEB01, checks=[]))["changed"] is True
     assert run(monkeypatch, agent, _ansible_check_mode=True, id="web01", state="absent")["changed"] is True
     assert agent.calls == [] and sorted(agent.checks) == ["api", "ssh"]
 
