@@ -5,19 +5,10 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import pytest
+from fake_agent import consul_type
 from module_run import run_module
 
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check
-
-
-def consul_type(definition):
-    """The Type /v1/agent/checks shows for a registered definition, as Consul decides it (not the
-    collection's own type_of_definition, which the tests would then only repeat)."""
-    for field, kind in (("TTL", "ttl"), ("DockerContainerID", "docker"), ("Args", "script"), ("HTTP", "http"),
-                        ("TCP", "tcp"), ("GRPC", "grpc"), ("AliasNode", "alias"), ("AliasService", "alias")):
-        if field in definition:
-            return kind
-    return ""
 
 
 class FakeAgent(object):
