@@ -9,55 +9,23 @@ by the service meta consul_dns_token and by the fingerprint of a check's secrets
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import copy
 
 import pytest
+import fake_agent
 from module_run import run_module
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.check_definitions import type_of_definition
 from ansible_collections.discovery.consul_dns.plugins.modules import consul_check, consul_service, consul_services
 
 TOKEN_A = "0f6ad2e1-0000-4000-8000-00000000000a"
 TOKEN_B = "0f6ad2e1-0000-4000-8000-00000000000b"
 
 
-class FakeAgent(object):
+class FakeAgent(fake_agent.FakeAgent):
     """/v1/agent/services and /v1/agent/checks as Consul 1.8 answers them: no token, no check definition."""
 
-    def __init__(self):
-        self.services = {}
-        self.checks = {}
-        self.registered = []
-
-    def agent_services(self):
-        return copy.deepcopy(self.services)
-
-    def agent_service(self, service_id):
-        return copy.deepcopy(self.services.get(service_id))
-
-    def agent_checks(self):
-        return copy.deepcopy(self.checks)
-
-    def register_service(self, registration):
-        self.registered.append(("service", registration["ID"]))
-        self.services[registration["ID"]] = dict(
-            ID=registration["ID"], Service=registration["Name"], Address=registration["Address"],
-            Port=registration["Port"], Tags=list(registration["Tags"]), Meta=dict(registration["Meta"]),
-            Weights=dict(registration["Weights"]), EnableTagOverride=registration["EnableTagOverride"])
-        for check in registration["Checks"]:
-            self._store_check(dict(check, ServiceID=registration["ID"]))
-
-    def register_check(self, definition):
-        self.registered.append(("check", definition["CheckID"]))
-        self._store_check(definition)
-
-    def _store_check(self, definition):
-        self.checks[definition["CheckID"]] = dict(
-            CheckID=definition["CheckID"], Name=definition["Name"], Notes=definition.get("Notes", ""),
-            Type=type_of_definition(definition), ServiceID=definition.get("ServiceID", ""), Status="critical")
-
-    def deregister_check(self, check_id):
-        self.checks.pop(check_id, None)
+    @property
+    def registered(self):
+        return [call for call in self.written() if call[0] in ("register_service", "register_check")]
 
 
 HTTP_CHECK = dict(http="http://127.0.0.1:8080/health", interval="10s", header={"Authorization": ["Bearer s3cret"]})
