@@ -15,9 +15,11 @@ def run(check_mode=False, **args):
     task = Task()
     task.action = "discovery.consul_dns.consul_advisories"
     task.args = args
+    task.check_mode = check_mode
     context = PlayContext()
     context.check_mode = check_mode
     connection = MagicMock()
+    connection._shell.tmpdir = None     # as a connection's before a remote temporary directory is made
     action = ActionModule(task, connection, context, loader=None, templar=None, shared_loader_obj=None)
     result = action.run(task_vars={})
     # the host is never contacted
@@ -31,16 +33,20 @@ def test_warnings_of_the_default_package_go_into_the_result_as_ansible_warnings(
     assert result["advisories"] == ["CVE-2021-37219", "CVE-2021-38698", "CVE-2022-29153"]
     assert len(result["warnings"]) == 3
     assert "root on any agent host" in result["warnings"][0]
+    assert result["version"] == "1.8.7" and result["unknown"] is False
+    assert result["msg"] == "3 warning(s) about Consul 1.8.7"
 
 
 def test_accepted_advisories_are_not_warned_also_in_check_mode():
     result = run(check_mode=True, version="1.8.19", accepted=["CVE-2022-29153"])
     assert "warnings" not in result and result["accepted"] == ["CVE-2022-29153"]
+    assert result["msg"] == "no known advisory of Consul 1.8.19 left unaccepted"
 
 
 def test_an_unread_version_is_warned():
     result = run(version="")
     assert result["unknown"] and "could not be read" in result["warnings"][0]
+    assert result["version"] == "" and result["msg"] == "1 warning(s) about Consul (unknown version)"
 
 
 def test_options_are_converted_as_a_modules_are():

@@ -85,3 +85,50 @@ def test_the_table_is_well_formed():
         assert advisory.id.startswith("CVE-") and advisory.gains and advisory.url.startswith("https://")
         for first, fixed in advisory.affected:
             assert fixed is None or advisories.parse(first) < advisories.parse(fixed)
+
+
+def test_the_first_release_of_an_affected_line_is_affected():
+    def ids(version):
+        return [advisory.id for advisory in advisories.affecting(advisories.parse(version))]
+    assert ids("1.9.0") == OF_187 and ids("1.10.0") == OF_187
+    assert ids("1.11.0") == ["CVE-2022-29153"]
+    assert ids("0.0") == OF_187
+
+
+def test_a_version_without_patch_level_is_its_dot_zero_release():
+    found = report("Consul v1.9")
+    assert found["version"] == "1.9.0"
+    # so the operator accepts it as it is reported
+    assert not [warning for warning in report("Consul v1.9", ["1.9.0"])["warnings"] if "newer than" in warning]
+
+
+def test_unknown_is_a_boolean_as_documented():
+    assert report("1.8.7")["unknown"] is False
+    assert report("2.0.0")["unknown"] is True and report("")["unknown"] is True
+
+
+def test_the_warnings_operators_read_in_full():
+    rpc = report("1.8.7")["warnings"][0]
+    assert rpc == (
+        "Consul 1.8.7 has CVE-2021-37219 (fixed in 1.8.15, 1.9.9, 1.10.2): any certificate of the cluster's CA "
+        "reaches the servers' server-only Raft RPC: root on any agent host (which holds an agent certificate) can "
+        "act as a server towards the others. Install a maintained build (consul_install_method archive or local, "
+        "docs/security.md) or accept it in consul_accepted_advisories. https://nvd.nist.gov/vuln/detail/CVE-2021-37219")
+    assert report("Consul v1.21.4", OF_187)["warnings"] == [
+        "Consul 1.21.4 is newer than the releases this collection's advisory table was reviewed for (1.8.x): its "
+        "known advisories are unknown to the role. Check HashiCorp's security bulletins, then put '1.21.4' in "
+        "consul_accepted_advisories."]
+    assert report("consul: command not found")["warnings"] == [
+        "Consul's version could not be read ('consul: command not found'), so its known advisories are unknown to "
+        "the role: check that the consul binary answers 'consul version' on the host."]
+
+
+def test_an_advisory_no_release_fixed_is_warned_as_such(monkeypatch):
+    unfixed = advisories.Advisory("CVE-0000-0001", (("1.0.0", None),), "nothing", "https://example.invalid/")
+    monkeypatch.setattr(advisories, "ADVISORIES", (unfixed,))
+    assert report("1.8.7")["warnings"] == [
+        "Consul 1.8.7 has CVE-0000-0001 (fixed in no release): nothing. Install a maintained build "
+        "(consul_install_method archive or local, docs/security.md) or accept it in consul_accepted_advisories. "
+        "https://example.invalid/"]
+    # a line with no fix is affected up from its first release, to any patch level
+    assert report("1.8.99")["advisories"] == ["CVE-0000-0001"] and report("0.9.9")["advisories"] == []
