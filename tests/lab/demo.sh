@@ -9,7 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../env.sh"
 export CONTAINERS_CONF=$CONSUL_DNS_CACHE/lab/containers.conf ANSIBLE_CONFIG=$here/ansible.cfg
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# each step says how long the one before it took; long steps print their progress as it comes
+step_started=
+step() {
+  [[ -z $step_started ]] || printf '(%ss)\n' "$((SECONDS - step_started))"
+  step_started=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
+trap '[[ -z $step_started ]] || printf "(%ss)\n" "$((SECONDS - step_started))"' EXIT
 on() { local host=$1; shift; podman exec "cdns-lab-$host" "$@" 2>/dev/null; }
 FORWARDER=10.89.50.31
 dig_web() { on web1 dig +short +time=2 +tries=1 @"$FORWARDER" "$@"; }
@@ -22,7 +29,8 @@ step "Building the lab: 3 Consul servers, 3 web backends, an application host, 2
 bash "$here/lab.sh" up
 
 step "Running the collection's site.yml on the lab (first run: installs everything)"
-(cd "$here" && ansible-playbook converge.yml | grep -E "^(PLAY|TASK \[discovery|.*: ok=)" | sed 's/\*\+$//')
+# a line per play and per task as it starts (unbuffered: a new user sees ten minutes of work as it happens)
+(cd "$here" && ansible-playbook converge.yml | grep --line-buffered -E "^(PLAY|TASK \[discovery|.*: ok=)" | sed -u 's/ \*\+$//')
 
 step "Raft: 3 servers, one leader (ACLs deny by default; the management token stays on the controller)"
 podman exec -e CONSUL_HTTP_TOKEN="$(cat "$here/.consul-bj-management.token")" -e CONSUL_HTTP_ADDR=https://127.0.0.1:8501 \
@@ -101,6 +109,6 @@ step "Everything else goes upstream: www.example.test (served by the lab's upstr
 dig_web www.example.test
 
 step "A second run of site.yml changes nothing"
-(cd "$here" && ansible-playbook converge.yml | grep -E ": ok=")
+(cd "$here" && ansible-playbook converge.yml | grep --line-buffered -E ": ok=")
 
 printf '\nThe lab keeps running. Tear it down with: bash tests/lab/lab.sh down\n'
