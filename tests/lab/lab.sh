@@ -4,18 +4,36 @@
 # are the only addresses anything in this project sends to; hosts reach Debian's mirror and PyPI
 # through podman's NAT.
 #
-#   lab.sh image        build the Debian 12 systemd image (debootstrap; no registry needed)
+#   lab.sh image        build the systemd image of LAB_RELEASE (debootstrap; no registry needed)
 #   lab.sh up           (re)create the network and the hosts of tests/lab/hosts.txt
 #   lab.sh down         remove them
 #   lab.sh network NAME SUBNET   create a network (for molecule), removing an old one first
 #                                (with LAB_NETWORK=<prefix of NAME>, `down` removes it again)
 #   lab.sh exec HOST CMD...      run a command on a host
+#
+# LAB_RELEASE chooses the Debian release of the hosts, by number or by codename:
+#   11 or bullseye, 12 or bookworm (the default for now), 13 or trixie.
+# Each release has its own image, localhost/cdns-debian<N>-systemd:latest, and its own cached rootfs
+# tarball, debian<N>-systemd-rootfs.tar, each built once; anything else is refused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/env.sh
 . "$here/../env.sh"
 
-IMAGE=localhost/cdns-debian12-systemd:latest
+LAB_RELEASE=${LAB_RELEASE:-bookworm}
+case $LAB_RELEASE in
+  11 | bullseye) RELEASE=11 SUITE=bullseye ;;
+  12 | bookworm) RELEASE=12 SUITE=bookworm ;;
+  13 | trixie) RELEASE=13 SUITE=trixie ;;
+  *)
+    printf "[lab] unknown LAB_RELEASE '%s': use 11 or bullseye, 12 or bookworm, 13 or trixie\n" "$LAB_RELEASE" >&2
+    exit 2
+    ;;
+esac
+IMAGE=localhost/cdns-debian$RELEASE-systemd:latest
+# The packages the lab's hosts start with: the same names on 11, 12 and 13. dig comes from
+# bind9-dnsutils, as dnsutils is only a transitional package in 11 and 12 and is gone in 13.
+PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,curl,ca-certificates,sudo,netcat-openbsd,bind9-dnsutils
 PREFIX=${LAB_PREFIX:-cdns-lab-}
 # a prefix: every bring-up makes a network of its own, because netavark keeps IP allocations by
 # network name and does not always release them when containers are removed on this machine
@@ -52,16 +70,16 @@ image() {
     log "image $IMAGE exists"
     return
   fi
-  local tarball=$LABDIR/debian12-systemd-rootfs.tar rootfs=$LABDIR/rootfs
+  local tarball=$LABDIR/debian$RELEASE-systemd-rootfs.tar rootfs=$LABDIR/rootfs-debian$RELEASE
   if [[ ! -s $tarball ]]; then
     local mirror
     mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     mirror=${mirror:-http://deb.debian.org/debian}
-    log "debootstrap bookworm from $mirror (about a minute)"
+    log "debootstrap $SUITE (Debian $RELEASE) from $mirror (about a minute)"
     rm -rf "$rootfs"
-    debootstrap --variant=minbase \
-      --include=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,curl,ca-certificates,sudo,netcat-openbsd,dnsutils \
-      bookworm "$rootfs" "$mirror" >"$LABDIR/debootstrap.log" 2>&1 || { tail -20 "$LABDIR/debootstrap.log" >&2; exit 1; }
+    debootstrap --variant=minbase --include="$PACKAGES" \
+      "$SUITE" "$rootfs" "$mirror" >"$LABDIR/debootstrap-debian$RELEASE.log" 2>&1 ||
+      { tail -20 "$LABDIR/debootstrap-debian$RELEASE.log" >&2; exit 1; }
     # The lab hosts reach the package registries through this machine's network, so they trust the
     # same CAs (a TLS-intercepting proxy's included); pip is pointed at that bundle by the inventory.
     cp /etc/ssl/certs/ca-certificates.crt "$rootfs/usr/local/share/ca-certificates/lab-host-bundle.crt"
@@ -149,5 +167,5 @@ case ${1:-} in
   down) down ;;
   network) network "$2" "$3" ;;
   exec) shift; host=$1; shift; podman exec "$PREFIX$host" "$@" ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac
