@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# molecule test of the reference topology (molecule/default): the lab image and the scenario's network
-# are made first; leftovers of a killed run are removed by name before and after.
+# molecule test of the reference topology (molecule/default): the lab image (of LAB_RELEASE, see
+# tests/lab/lab.sh) and the scenario's network are made first; leftovers of a killed run are removed
+# by name before and after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 export CONTAINERS_CONF=$CONSUL_DNS_CACHE/lab/containers.conf
 lab() { LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
+# the hosts' Debian release: LAB_RELEASE (lab.sh), e.g. LAB_RELEASE=trixie; molecule.yml names the
+# image through this variable
+CDNS_MOL_IMAGE=$(lab image-name)
+export CDNS_MOL_IMAGE
 # the CA and agent keys the converge makes (molecule/default/converge.yml)
 CDNS_MOL_TLS_DIR=$(mktemp -d)
 export CDNS_MOL_TLS_DIR

@@ -10,6 +10,7 @@
 #   lab.sh network NAME SUBNET   create a network (for molecule), removing an old one first
 #                                (with LAB_NETWORK=<prefix of NAME>, `down` removes it again)
 #   lab.sh exec HOST CMD...      run a command on a host
+#   lab.sh image-name   print the image's name (for molecule.yml, through tests/molecule.sh)
 #
 # LAB_RELEASE chooses the Debian release of the hosts, by number or by codename:
 #   11 or bullseye, 12 or bookworm (the default for now), 13 or trixie.
@@ -167,5 +168,6 @@ case ${1:-} in
   down) down ;;
   network) network "$2" "$3" ;;
   exec) shift; host=$1; shift; podman exec "$PREFIX$host" "$@" ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  image-name) echo "$IMAGE" ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac
