@@ -30,7 +30,7 @@ lab down
 export CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
 lab network "$CDNS_MOL_NETWORK" 10.89.60.0/24
 cd "$(dirname "$here")"
-# molecule test's sequence (molecule.yml), with the first converge verbose and with diffs, whose
+# molecule test's sequence (molecule.yml), with the TLS converge verbose and with diffs, whose
 # output must not hold a line of any private key it made
 scenario=${1:-default}
 molecule destroy -s "$scenario"
