@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared locations for the test, lab and demo scripts (sourced, not run).
 # Downloads live outside the checkout so a fresh clone reuses them and git never sees them.
 export CONSUL_DNS_CACHE=${CONSUL_DNS_CACHE:-/var/cache/discovery-consul-dns}
@@ -15,5 +16,6 @@ mkdir -p "$_consul_dns_collections/ansible_collections/discovery"
 ln -sfn "$_consul_dns_repo" "$_consul_dns_collections/ansible_collections/discovery/consul_dns"
 # the collections the test virtualenv's ansible package brings (community.crypto, community.general,
 # ansible.posix): the scripts run with ansible-core alone (ecosystem tools, oldest versions) add them
-export CONSUL_DNS_BUNDLED_COLLECTIONS=$(echo "$VENV"/lib/python3*/site-packages)
+CONSUL_DNS_BUNDLED_COLLECTIONS=$(echo "$VENV"/lib/python3*/site-packages)
+export CONSUL_DNS_BUNDLED_COLLECTIONS
 export PATH=$VENV/bin:$PATH

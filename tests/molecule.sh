@@ -27,7 +27,8 @@ trap cleanup EXIT
 lab image
 lab down
 # a network of its own for this run (see lab.sh), named in molecule.yml through this variable
-export CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
+CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
+export CDNS_MOL_NETWORK
 lab network "$CDNS_MOL_NETWORK" 10.89.60.0/24
 cd "$(dirname "$here")"
 # molecule test's sequence (molecule.yml), with the TLS converge verbose and with diffs, whose

@@ -48,7 +48,8 @@ if [[ ! -x "$CONSUL_BIN" ]]; then
     -o "Dir::Cache=$aptroot" -o "APT::Get::List-Cleanup=0")
   apt-get "${aptopts[@]}" update -q >/dev/null
   (cd "$aptroot" && apt-get "${aptopts[@]}" download consul >/dev/null)
-  deb=$(ls "$aptroot"/consul_*.deb | head -n1)
+  debs=("$aptroot"/consul_*.deb)
+  deb=${debs[0]}
   rm -rf "$aptroot/x" && dpkg-deb -x "$deb" "$aptroot/x"
   install -D -m 0755 "$aptroot/x/usr/bin/consul" "$CONSUL_BIN"
   rm -rf "$aptroot/x"

@@ -131,7 +131,10 @@ def test_answers_rotate(lab, name):
     first = collections.Counter(ask(name)[3][0] for _query in range(300))
     print("%s: first address in 300 answers: %s" % (name, dict(first)))
     assert sorted(first) == ALL
-    assert min(first.values()) >= 0.25 * 300
+    # Consul shuffles at random: each address leads about 100 of 300 times (sd 8.2). 60 is 4.9 sd
+    # below, a false alarm once in millions of runs (0.25 * 300 failed a CI run with 73); a name
+    # that never rotates leads with one address 300 times, one rotating badly under 60
+    assert min(first.values()) >= 60
 
 
 def test_cached_answers_count_their_ttl_down(lab):

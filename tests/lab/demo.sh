@@ -38,7 +38,7 @@ podman exec -e CONSUL_HTTP_TOKEN="$(cat "$here/.consul-bj-management.token")" -e
   -e CONSUL_CLIENT_KEY=/etc/consul.d/tls/agent-key.pem cdns-lab-node1 consul operator raft list-peers
 
 step "Discovery through dnsmasq ($FORWARDER): web.service.zhangeamon.com, asked 4 times from web1"
-for _ in 1 2 3 4; do echo "$(dig_web web.service.zhangeamon.com | tr '\n' ' ')"; done
+for _ in 1 2 3 4; do dig_web web.service.zhangeamon.com | tr '\n' ' '; echo; done
 
 step "The lookup plugin, from the controller, through the forwarder (via=dns)"
 ansible localhost -i localhost, -c local -m ansible.builtin.debug -a \

@@ -143,7 +143,8 @@ down() {
 up() {
   image
   down
-  local net="$NETWORK-$(date +%s)"
+  local net
+  net="$NETWORK-$(date +%s)"
   network "$net" "$SUBNET"
   local name address
   while read -r name address _comment; do
