@@ -13,7 +13,11 @@ export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/co
 # the link goes in the first entry: a script sourced from another may find entries added after it
 _consul_dns_collections=${ANSIBLE_COLLECTIONS_PATH%%:*}
 mkdir -p "$_consul_dns_collections/ansible_collections/discovery"
-ln -sfn "$_consul_dns_repo" "$_consul_dns_collections/ansible_collections/discovery/consul_dns"
+# replaced only when it points elsewhere: ln -sfn removes it first, and ansible of a run beside this
+# one (the lab and molecule run side by side) would not find the collection for that moment
+if [[ $(readlink "$_consul_dns_collections/ansible_collections/discovery/consul_dns") != "$_consul_dns_repo" ]]; then
+  ln -sfn "$_consul_dns_repo" "$_consul_dns_collections/ansible_collections/discovery/consul_dns"
+fi
 # the collections the test virtualenv's ansible package brings (community.crypto, community.general,
 # ansible.posix): the scripts run with ansible-core alone (ecosystem tools, oldest versions) add them
 CONSUL_DNS_BUNDLED_COLLECTIONS=$(echo "$VENV"/lib/python3*/site-packages)

@@ -24,6 +24,15 @@ REPO_PLAYBOOKS = os.path.join(REPO, "playbooks")
 CONSUL_BIN = os.environ.get("CONSUL_BIN", "/var/cache/discovery-consul-dns/bin/consul")
 VENV_BIN = os.path.dirname(sys.executable)
 
+# The xdist groups of the podman tests. The lab's tests share its hosts and run one after the other
+# on one worker; molecule, the oldest versions' run and the ecosystem tools run on the other worker
+# meanwhile, under BESIDE_THE_LAB: this machine has two cores, and ansible processes at the lab's
+# priority starve its Consul servers (CI saw 27 SERVFAILs and "no leader" once). Containers get CPU
+# by their cgroup, so molecule's hosts are not slowed by the nice value their processes inherit.
+LAB_GROUP = "podman-lab"
+BESIDE_THE_LAB_GROUP = "podman-beside-the-lab"
+BESIDE_THE_LAB = ["nice", "-n", "10"]
+
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -6,16 +6,13 @@ import subprocess
 
 import pytest
 
-from harness import REPO
+from harness import BESIDE_THE_LAB, BESIDE_THE_LAB_GROUP, REPO
 
-# Never beside the lab's tests: four minutes of ansible processes on this machine's two cores starve
-# the lab's Consul servers, whose elections then cost answers (seen in CI: 27 SERVFAILs and "no
-# leader" errors while it ran); in the podman group they run one after the other.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("podman")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(BESIDE_THE_LAB_GROUP)]
 
 
 def compat(what):
-    proc = subprocess.run(["bash", os.path.join(REPO, "tests", "compat.sh"), what], capture_output=True, text=True, check=False)
+    proc = subprocess.run(BESIDE_THE_LAB + ["bash", os.path.join(REPO, "tests", "compat.sh"), what], capture_output=True, text=True, check=False)
     print(proc.stdout.splitlines()[0] if proc.stdout else proc.stderr[-500:])
     print(proc.stdout[-800:])
     return proc

@@ -6,16 +6,15 @@ import subprocess
 
 import pytest
 
-from harness import REPO
+from harness import BESIDE_THE_LAB, BESIDE_THE_LAB_GROUP, REPO
 
-# like test_compat.py: its CPU-bound tools never run beside the lab's tests
-pytestmark = pytest.mark.xdist_group("podman")
+pytestmark = pytest.mark.xdist_group(BESIDE_THE_LAB_GROUP)
 
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
 
 def ecosystem(*args):
-    proc = subprocess.run(["bash", SCRIPT] + list(args), capture_output=True, text=True, check=False)
+    proc = subprocess.run(BESIDE_THE_LAB + ["bash", SCRIPT] + list(args), capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     print(output[-1500:])
     return proc.returncode, output

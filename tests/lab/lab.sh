@@ -46,27 +46,40 @@ export CONTAINERS_CONF=$LABDIR/containers.conf
 log() { printf '[lab] %s\n' "$*" >&2; }
 # podman's stderr goes to a file: conmon, forked by `podman run -d`, would otherwise keep the
 # caller's pipe open forever. Its errors are shown when a command fails, without the known noise.
+# A file per prefix: the lab and molecule run side by side in CI.
 podman() {
   mkdir -p "$LABDIR"
-  if ! command podman "$@" </dev/null 2>"$LABDIR/podman.err"; then
-    grep -v -e "failed to connect to syslog" -e "87-podman-bridge" "$LABDIR/podman.err" >&2 || true
+  if ! command podman "$@" </dev/null 2>"$LABDIR/podman-${PREFIX%-}.err"; then
+    grep -v -e "failed to connect to syslog" -e "87-podman-bridge" "$LABDIR/podman-${PREFIX%-}.err" >&2 || true
     return 1
   fi
 }
 
 containers_conf() {
   mkdir -p "$LABDIR"
-  # runc (crun cannot run hybrid cgroups here) and ulimits within this VM's hard limits
-  cat >"$CONTAINERS_CONF" <<'CONF'
+  # runc (crun cannot run hybrid cgroups here) and ulimits within this VM's hard limits; replaced
+  # whole, never truncated in place, as a podman of a run beside this one may be reading it
+  cat >"$CONTAINERS_CONF.$$" <<'CONF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 [engine]
 runtime = "runc"
 CONF
+  mv "$CONTAINERS_CONF.$$" "$CONTAINERS_CONF"
 }
 
+# The lab and molecule (side by side in CI) may both find the image missing: one builds, the other
+# waits for it.
 image() {
   containers_conf
+  mkdir -p "$LABDIR"
+  (
+    flock 9
+    build_image
+  ) 9>"$LABDIR/image-debian$RELEASE.lock"
+}
+
+build_image() {
   if podman image exists "$IMAGE"; then
     log "image $IMAGE exists"
     return
@@ -135,9 +148,13 @@ down() {
   done
   remove_stale_bridge "$SUBNET"
   rm -rf "$LABDIR/facts-${PREFIX%-}"   # ansible.cfg's fact cache of these hosts
-  # the tokens of the cluster that is gone: the next bring-up is a new cluster to the controller too
-  # (site.yml converges a new cluster's servers alone first); the CA stays, as an operator's would
-  rm -f "$here"/.consul-*-management.token "$here"/.consul-*-controller.token
+  # the tokens of the lab's cluster that is gone: the next bring-up is a new cluster to the controller
+  # too (site.yml converges a new cluster's servers alone first); the CA stays, as an operator's
+  # would. Molecule's hosts (another prefix) keep their tokens elsewhere: the lab's, maybe running
+  # beside them, stay.
+  if [[ $PREFIX == cdns-lab- ]]; then
+    rm -f "$here"/.consul-*-management.token "$here"/.consul-*-controller.token
+  fi
 }
 
 up() {
