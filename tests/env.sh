@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$CONSUL_DNS_CACHE/co
 _consul_dns_collections=${ANSIBLE_COLLECTIONS_PATH%%:*}
 mkdir -p "$_consul_dns_collections/ansible_collections/discovery"
 # replaced only when it points elsewhere: ln -sfn removes it first, and ansible of a run beside this
-# one (the lab and molecule run side by side) would not find the collection for that moment
+# one (molecule while the lab is up) would not find the collection for that moment
 if [[ $(readlink "$_consul_dns_collections/ansible_collections/discovery/consul_dns") != "$_consul_dns_repo" ]]; then
   ln -sfn "$_consul_dns_repo" "$_consul_dns_collections/ansible_collections/discovery/consul_dns"
 fi

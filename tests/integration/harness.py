@@ -24,14 +24,12 @@ REPO_PLAYBOOKS = os.path.join(REPO, "playbooks")
 CONSUL_BIN = os.environ.get("CONSUL_BIN", "/var/cache/discovery-consul-dns/bin/consul")
 VENV_BIN = os.path.dirname(sys.executable)
 
-# The xdist groups of the podman tests. The lab's tests share its hosts and run one after the other
-# on one worker; molecule, the oldest versions' run and the ecosystem tools run on the other worker
-# meanwhile, under BESIDE_THE_LAB: this machine has two cores, and ansible processes at the lab's
-# priority starve its Consul servers (CI saw 27 SERVFAILs and "no leader" once). Containers get CPU
-# by their cgroup, so molecule's hosts are not slowed by the nice value their processes inherit.
-LAB_GROUP = "podman-lab"
-BESIDE_THE_LAB_GROUP = "podman-beside-the-lab"
-BESIDE_THE_LAB = ["nice", "-n", "10"]
+# The xdist group of the podman tests and of the CPU-bound tools: one after the other on one worker,
+# the rest of the tests on the other. The lab's tests share its hosts. Molecule, the oldest versions'
+# run and the ecosystem tools beside the lab (even niced) doubled every podman test's time on this
+# machine's two cores, which were already saturated, and starved the lab's Consul servers into
+# elections (23 SERVFAILs where one is allowed): CI took 91 minutes that way against 81 in one group.
+PODMAN_GROUP = "podman"
 
 
 def free_port():

@@ -6,13 +6,13 @@ import subprocess
 
 import pytest
 
-from harness import BESIDE_THE_LAB, BESIDE_THE_LAB_GROUP, REPO
+from harness import PODMAN_GROUP, REPO
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(BESIDE_THE_LAB_GROUP)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(PODMAN_GROUP)]
 
 
 def compat(what):
-    proc = subprocess.run(BESIDE_THE_LAB + ["bash", os.path.join(REPO, "tests", "compat.sh"), what], capture_output=True, text=True, check=False)
+    proc = subprocess.run(["bash", os.path.join(REPO, "tests", "compat.sh"), what], capture_output=True, text=True, check=False)
     print(proc.stdout.splitlines()[0] if proc.stdout else proc.stderr[-500:])
     print(proc.stdout[-800:])
     return proc

@@ -6,15 +6,15 @@ import subprocess
 
 import pytest
 
-from harness import BESIDE_THE_LAB, BESIDE_THE_LAB_GROUP, REPO
+from harness import PODMAN_GROUP, REPO
 
-pytestmark = pytest.mark.xdist_group(BESIDE_THE_LAB_GROUP)
+pytestmark = pytest.mark.xdist_group(PODMAN_GROUP)
 
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
 
 def ecosystem(*args):
-    proc = subprocess.run(BESIDE_THE_LAB + ["bash", SCRIPT] + list(args), capture_output=True, text=True, check=False)
+    proc = subprocess.run(["bash", SCRIPT] + list(args), capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     print(output[-1500:])
     return proc.returncode, output

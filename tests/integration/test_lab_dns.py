@@ -18,13 +18,13 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from harness import LAB_GROUP, run_module
+from harness import PODMAN_GROUP, run_module
 from labdns import (AGENT_CONNECTION, ALL, BACKENDS, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND, RETURN_BOUND, SERVERS, VENV_BIN,
                     ConnectingClient, QueryStream, ask, converge, glibc_addresses, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group(LAB_GROUP),
+    pytest.mark.xdist_group(PODMAN_GROUP),
 ]
 
 

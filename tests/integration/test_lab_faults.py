@@ -17,13 +17,13 @@ import time
 import dns.exception
 import pytest
 
-from harness import LAB_GROUP, failure_lines, play_recap
+from harness import PODMAN_GROUP, failure_lines, play_recap
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, converge,
                     QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group(LAB_GROUP),
+    pytest.mark.xdist_group(PODMAN_GROUP),
 ]
 
 SERVICE = "web.service.zhangeamon.com"

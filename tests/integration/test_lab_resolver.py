@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from harness import LAB_GROUP, failure_lines, play_recap
+from harness import PODMAN_GROUP, failure_lines, play_recap
 from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, lab_env, on, wait_until
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group(LAB_GROUP),
+    pytest.mark.xdist_group(PODMAN_GROUP),
 ]
 
 SERVICE = "web.service.zhangeamon.com"

@@ -19,14 +19,14 @@ import urllib.request
 
 import pytest
 
-from harness import LAB_GROUP, ansible_env, play_recap, run_module
+from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS,
                     VENV_BIN, ask, converge, lab_env, management_token, on, wait_until)
 from test_lab_faults import SERVICE, cluster_whole, leader_host, listening
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group(LAB_GROUP),
+    pytest.mark.xdist_group(PODMAN_GROUP),
 ]
 
 # the agent's API with its answer read whatever the HTTP status

@@ -6,13 +6,13 @@ import subprocess
 
 import pytest
 
-from harness import BESIDE_THE_LAB, BESIDE_THE_LAB_GROUP, REPO
+from harness import PODMAN_GROUP, REPO
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(BESIDE_THE_LAB_GROUP)
+@pytest.mark.xdist_group(PODMAN_GROUP)
 def test_molecule_default_seed_topology(podman_worker):
-    proc = subprocess.run(BESIDE_THE_LAB + ["bash", os.path.join(REPO, "tests", "molecule.sh"), "default"],
+    proc = subprocess.run(["bash", os.path.join(REPO, "tests", "molecule.sh"), "default"],
                           capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]

@@ -46,7 +46,7 @@ export CONTAINERS_CONF=$LABDIR/containers.conf
 log() { printf '[lab] %s\n' "$*" >&2; }
 # podman's stderr goes to a file: conmon, forked by `podman run -d`, would otherwise keep the
 # caller's pipe open forever. Its errors are shown when a command fails, without the known noise.
-# A file per prefix: the lab and molecule run side by side in CI.
+# A file per prefix: molecule may run while the lab is up.
 podman() {
   mkdir -p "$LABDIR"
   if ! command podman "$@" </dev/null 2>"$LABDIR/podman-${PREFIX%-}.err"; then
@@ -68,7 +68,7 @@ CONF
   mv "$CONTAINERS_CONF.$$" "$CONTAINERS_CONF"
 }
 
-# The lab and molecule (side by side in CI) may both find the image missing: one builds, the other
+# The lab and molecule (run at once by a developer) may both find the image missing: one builds, the other
 # waits for it.
 image() {
   containers_conf
