@@ -2,7 +2,7 @@
 
 A no-op round is the time of one no-op module (ansible.builtin.ping) on the same hosts, in the same
 run: the re-run's time over it says how many such rounds the re-run costs, whatever the machine.
-Remote tasks per host are counted from the podman connection's commands (-vvv), over those one
+Remote tasks per host are counted from the lab connection's commands (-vvv), over those one
 ping makes. Run it on a lab that is up (tests/lab/lab.sh up); it converges the lab first.
 Usage: python benchmarks/site_rerun.py
 """
@@ -17,7 +17,7 @@ from labdns import LAB, VENV_BIN, converge, lab_env
 
 SITE = os.path.join(os.path.dirname(LAB), os.pardir, "playbooks", "site.yml")
 SITE_HOSTS = "consul_servers:consul_clients:dns_forwarders:dns_clients"
-PODMAN_EXEC = re.compile(r"<cdns-lab-(\w+)> RUN \[b'\S*podman', b'exec'")
+REMOTE_COMMAND = re.compile(r"<cdns-lab-(\w+)> NSENTER ")
 
 
 def timed(run, *args):
@@ -41,7 +41,7 @@ def ping(*args):
 
 def execs_per_host(output):
     counts = {}
-    for host in PODMAN_EXEC.findall(output):
+    for host in REMOTE_COMMAND.findall(output):
         counts[host] = counts.get(host, 0) + 1
     return counts
 
@@ -58,7 +58,7 @@ def main():
     print("    = %.1f no-op rounds; changed=%d on the re-run (the converging run before it: %.1f s, changed=%d)"
           % (again / no_op, changed, first, first_changed), flush=True)
 
-    say("counting remote tasks per host (-vvv: each podman exec is one remote step)")
+    say("counting remote tasks per host (-vvv: each nsenter is one remote step)")
     verbose_rerun = timed(site, "-vvv")[1]
     verbose_ping = timed(ping, "-vvv")[1]
     per_module = execs_per_host(verbose_ping)

@@ -69,6 +69,8 @@ for key in "$CDNS_MOL_TLS_DIR"/*key*.pem "$CDNS_MOL_TLS_DIR"/agents/*/*key*.pem;
   fi
 done
 echo "private keys searched for in the verbose converge output ($(wc -c <"$converge_log") bytes): $keys, none found"
+# the lab's connection (molecule.yml), not a podman start per command: its -vvv line for each command
+grep -q '> NSENTER \[' "$converge_log" || { echo "the converge did not run through podman_nsenter" >&2; exit 1; }
 molecule idempotence -s "$scenario"
 molecule verify -s "$scenario"
 molecule destroy -s "$scenario"

@@ -12,6 +12,7 @@ import socket
 import stat
 import struct
 import subprocess
+import threading
 import time
 
 import dns.exception
@@ -366,16 +367,21 @@ def rolling_change(lab):
     """A setting only servers use changed through site.yml (-vvv --diff), with queries all along
     and a count every 0.3 s of the servers running."""
     running = []
+    done = threading.Event()
+
+    def count_running_servers():
+        while not done.wait(0.3):
+            running.append(sum(on(host, "systemctl", "is-active", "-q", "consul", check=False).returncode == 0
+                               for host in SERVERS))
+
     with QueryStream(SERVICE) as stream:
-        watcher = subprocess.Popen(
-            ["sh", "-c", "while :; do n=0; for h in node1 node2 node3; do podman exec cdns-lab-$h systemctl is-active"
-             " -q consul && n=$((n + 1)); done; echo $n; sleep 0.3; done"],
-            stdout=subprocess.PIPE, text=True, env=lab_env())
+        watcher = threading.Thread(target=count_running_servers, daemon=True)
+        watcher.start()
         try:
             proc = converge("--tags", "consul", "-vvv", "--diff", "-e", "consul_ui=true")
         finally:
-            watcher.terminate()
-            running = [int(line) for line in watcher.communicate()[0].split()]
+            done.set()
+            watcher.join()
     return proc, stream, running
 
 

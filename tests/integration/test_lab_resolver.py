@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness import PODMAN_GROUP, failure_lines, play_recap
-from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, lab_env, on, wait_until
+from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, host_command, on, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -87,8 +87,8 @@ def test_with_one_forwarder_stopped_every_lookup_in_both_modes_succeeds(lab):
     duration, interval = 20, 0.05
     assert wait_until(lambda: glibc_addresses(RESOLV_CONF_CLIENT, SERVICE)[1] == ALL, timeout=30) is not None
     clients = dict(
-        (host, subprocess.Popen(["podman", "exec", "cdns-lab-" + host, "sh", "-c", LOOKUP_LOOP % (duration, SERVICE, interval)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env()))
+        (host, subprocess.Popen(host_command(host, "sh", "-c", LOOKUP_LOOP % (duration, SERVICE, interval)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         for host in (RESOLV_CONF_CLIENT, RESOLVED_CLIENT))
     try:
         time.sleep(3)

@@ -21,7 +21,7 @@ import pytest
 
 from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS,
-                    VENV_BIN, ask, converge, lab_env, management_token, on, wait_until)
+                    VENV_BIN, ask, converge, host_command, lab_env, management_token, on, wait_until)
 from test_lab_faults import SERVICE, cluster_whole, leader_host, listening
 
 pytestmark = [
@@ -181,8 +181,8 @@ def test_a_restart_or_reload_of_nftables_service_never_opens_a_forwarder(lab):
     networks, asks every 50 ms: not one answer. After each, the controller (inside) gets answers
     again within 10 s (docs/security.md) and the table is back."""
     duration = 40
-    outside = subprocess.Popen(["podman", "exec", "cdns-lab-upstream", "sh", "-c", OUTSIDE_ASKS % (duration, FORWARDER)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env())
+    outside = subprocess.Popen(host_command("upstream", "sh", "-c", OUTSIDE_ASKS % (duration, FORWARDER)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     back = {}
     try:
         time.sleep(2)
@@ -346,8 +346,8 @@ def make_certificate(workdir, ca_cert, ca_key, common_name, address):
 
 
 def put_file(host, path, content):
-    subprocess.run(["podman", "exec", "-i", "cdns-lab-" + host, "sh", "-c", "cat > %s" % path], input=content, text=True,
-                   check=True, capture_output=True, env=lab_env())
+    subprocess.run(host_command(host, "sh", "-c", 'cat > "$1"', "sh", path), input=content, text=True, check=True,
+                   capture_output=True)
 
 
 @contextlib.contextmanager
