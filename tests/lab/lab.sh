@@ -32,6 +32,10 @@ case $LAB_RELEASE in
     ;;
 esac
 IMAGE=localhost/cdns-debian$RELEASE-systemd:latest
+# systemd 257 (Debian 13) keeps CAP_SYS_ADMIN across a unit's User= to set up its sandbox, which a
+# container lacks by default: systemd-resolved then fails at step USER. A real host has it.
+HOST_CAPS=(--cap-add NET_ADMIN)
+if ((RELEASE >= 13)); then HOST_CAPS+=(--cap-add SYS_ADMIN); fi
 # The packages the lab's hosts start with: the same names on 11, 12 and 13. dig comes from
 # bind9-dnsutils, as dnsutils is only a transitional package in 11 and 12 and is gone in 13.
 PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,curl,ca-certificates,sudo,netcat-openbsd,bind9-dnsutils
@@ -167,7 +171,7 @@ up() {
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
     podman run -d --name "$PREFIX$name" --hostname "$name" --network "$net" --ip "$address" \
-      --no-hosts --dns=none --systemd=always --cap-add NET_ADMIN "$IMAGE" /sbin/init >/dev/null
+      --no-hosts --dns=none --systemd=always "${HOST_CAPS[@]}" "$IMAGE" /sbin/init >/dev/null
   done <"$here/hosts.txt"
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
