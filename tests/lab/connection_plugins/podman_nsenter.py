@@ -20,20 +20,14 @@ DOCUMENTATION = """
     name: podman_nsenter
     short_description: Run commands in a running podman container through nsenter
     description:
-        - Runs each command with C(nsenter) in every namespace of the container's init process.
+        - Runs each command with C(nsenter) in every namespace of the init process of the container
+          named by C(ansible_host) (else the inventory name).
         - The init's PID comes from C(podman inspect) and is kept under O(pid_cache_dir) while that
           process lives.
         - Copies files with C(cat) run inside the container.
     extends_documentation_fragment:
         - connection_pipelining
     options:
-      remote_addr:
-        description:
-          - The name of the container.
-        default: inventory_hostname
-        vars:
-          - name: inventory_hostname
-          - name: ansible_host
       podman_executable:
         description:
           - Executable for podman command.
@@ -62,6 +56,8 @@ from ansible.utils.display import Display
 
 display = Display()
 
+# the default of the pid_cache_dir option, also where the tests' own commands (labdns) keep them
+PID_CACHE_DIR = "/run/cdns-podman-pids"
 CONTAINER_ENVIRONMENT = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
                          "container=podman", "HOME=/root"]
 
@@ -75,7 +71,7 @@ def _start_time(pid):
         return None
 
 
-def container_pid(name, podman="podman", cache_dir="/run/cdns-podman-pids"):
+def container_pid(name, podman="podman", cache_dir=PID_CACHE_DIR):
     """The host PID of the container's init: kept under cache_dir while the same process lives."""
     kept = os.path.join(cache_dir, name.replace("/", "_"))
     try:
