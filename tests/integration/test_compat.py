@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from harness import PODMAN_GROUP, REPO
+from harness import REPO
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(PODMAN_GROUP)]
+pytestmark = pytest.mark.slow
 
 
 def compat(what):

@@ -6,9 +6,7 @@ import subprocess
 
 import pytest
 
-from harness import PODMAN_GROUP, REPO
-
-pytestmark = pytest.mark.xdist_group(PODMAN_GROUP)
+from harness import REPO
 
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
