@@ -6,9 +6,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 export CONTAINERS_CONF=$CONSUL_DNS_CACHE/lab/containers.conf
-lab() { LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
-# the hosts' Debian release: LAB_RELEASE (lab.sh), e.g. LAB_RELEASE=trixie; molecule.yml names the
-# image through this variable
+# the hosts' Debian release, as lab.sh's LAB_RELEASE takes it: 12 unless MOLECULE_RELEASE says
+# otherwise (the lab proves 13, molecule the releases before it); molecule.yml names the image
+# through CDNS_MOL_IMAGE
+MOLECULE_RELEASE=${MOLECULE_RELEASE:-bookworm}
+lab() { LAB_RELEASE=$MOLECULE_RELEASE LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
 CDNS_MOL_IMAGE=$(lab image-name)
 export CDNS_MOL_IMAGE
 # the CA and agent keys the converge makes (molecule/default/converge.yml)

@@ -10,6 +10,17 @@ from harness import CONSUL_BIN, ConsulAgent
 from labdns import FIRST_CONVERGE_LOG, LAB, converge, lab_env
 
 
+def lab_image():
+    """The lab's image as lab.sh names it (its Debian release in the name: LAB_RELEASE or lab.sh's default)."""
+    proc = subprocess.run(["bash", os.path.join(LAB, "lab.sh"), "image-name"], capture_output=True, text=True,
+                          env=lab_env(), check=False)
+    return proc.stdout.strip() or "unknown (lab.sh image-name: %s)" % proc.stderr.strip()[-200:]
+
+
+def pytest_report_header(config):
+    return "lab hosts: %s" % lab_image()
+
+
 def pytest_collection_modifyitems(config, items):
     if not os.access(CONSUL_BIN, os.X_OK):
         raise pytest.UsageError("no consul binary at %s: run tests/setup-host.sh first" % CONSUL_BIN)
@@ -45,14 +56,15 @@ def lab(podman_worker):
             if up.returncode == 0:
                 break
             subprocess.run(["bash", lab_sh, "down"], capture_output=True, env=lab_env(), check=False)
-        assert up.returncode == 0, "lab.sh up failed twice:\n" + "\n---\n".join(attempts)
+        image = lab_image()
+        assert up.returncode == 0, "lab.sh up of %s failed twice:\n" % image + "\n---\n".join(attempts)
         if len(attempts) > 1:
             print("lab.sh up needed a second attempt; the first said:\n" + attempts[0])
         # verbosely, with diffs: the secrets test searches this first, bootstrapping run too
         first = converge("-vvv", "--diff")
         with open(FIRST_CONVERGE_LOG, "w", encoding="utf-8") as log:
             log.write(first.stdout + first.stderr)
-        assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-2000:]
+        assert first.returncode == 0, "the first converge on %s:\n" % image + first.stdout[-5000:] + first.stderr[-2000:]
         yield
     finally:
         if os.environ.get("CONSUL_DNS_LAB_REUSE") != "1":

@@ -13,7 +13,7 @@
 #   lab.sh image-name   print the image's name (for molecule.yml, through tests/molecule.sh)
 #
 # LAB_RELEASE chooses the Debian release of the hosts, by number or by codename:
-#   11 or bullseye, 12 or bookworm (the default for now), 13 or trixie.
+#   11 or bullseye, 12 or bookworm, 13 or trixie (the default: what new machines run).
 # Each release has its own image, localhost/cdns-debian<N>-systemd:latest, and its own cached rootfs
 # tarball, debian<N>-systemd-rootfs.tar, each built once; anything else is refused.
 set -euo pipefail
@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/env.sh
 . "$here/../env.sh"
 
-LAB_RELEASE=${LAB_RELEASE:-bookworm}
+LAB_RELEASE=${LAB_RELEASE:-trixie}
 case $LAB_RELEASE in
   11 | bullseye) RELEASE=11 SUITE=bullseye ;;
   12 | bookworm) RELEASE=12 SUITE=bookworm ;;
