@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from harness import REPO
+from harness import PODMAN_GROUP, REPO
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(PODMAN_GROUP)]
 
 
 def compat(what):

@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from harness import REPO
+from harness import PODMAN_GROUP, REPO
+
+pytestmark = pytest.mark.xdist_group(PODMAN_GROUP)
 
 SCRIPT = os.path.join(REPO, "tests", "ecosystem.sh")
 
