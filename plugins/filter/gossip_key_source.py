@@ -18,6 +18,12 @@ description:
     there is nothing to write and the key need not reach the controller.
   - C(holder), the first host (in the order given) whose C(gossip.key) holds a key (neither absent, nor
     empty, nor a line break alone), or an empty string.
+  - With O(keyring_paths), the agents' own keyrings count too (their digests in C(_consul_host.keyrings)).
+    Consul keeps using its keyring file whatever C(encrypt) says, so C(settled) also needs every host's
+    keyring to hold its key file's key alone, or not to exist yet while the C(consul) unit is not active
+    (before the agent's first start); a running agent without a keyring file holds an unknown key.
+    C(stale_keyrings) names the hosts whose keyring holds anything else than O(key) when it is given,
+    else than their own key file's key.
 options:
   _input:
     description: The members, in order (C(ansible_play_hosts)).
@@ -36,6 +42,14 @@ options:
     description: The path of the configuration file that holds the key.
     type: str
     required: true
+  keyring_paths:
+    description: The paths of the agents' keyring files, as given to M(discovery.consul_dns.host_state).
+    type: list
+    elements: str
+    default: []
+  key:
+    description: The key the keyrings are to hold alone, once it is known on the controller.
+    type: str
 author:
   - discovery.consul_dns maintainers (@discovery)
 """
@@ -50,9 +64,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(settled) (bool) and C(holder) (a host name, or an empty string).
+  description: C(settled) (bool), C(holder) (a host name, or an empty string) and C(stale_keyrings) (host names).
   type: dict
-  sample: {settled: false, holder: node1}
+  sample: {settled: false, holder: node1, stale_keyrings: [node2]}
 """
 
 import hashlib
@@ -61,23 +75,47 @@ import hashlib
 NO_KEY_DIGESTS = frozenset(hashlib.sha256(content).hexdigest() for content in (b"", b"\n"))
 
 
-def _digest(hostvars, host, path):
+def _digests(hostvars, host, kind):
     try:
-        return ((hostvars[host].get("_consul_host") or {}).get("digests") or {}).get(path)
+        return ((hostvars[host].get("_consul_host") or {}).get(kind)) or {}
     except (KeyError, AttributeError):
-        return None
+        return {}
+
+
+def _digest(hostvars, host, path):
+    return _digests(hostvars, host, "digests").get(path)
+
+
+def _agent_running(hostvars, host):
+    units = _digests(hostvars, host, "systemd_units")
+    return isinstance(units, dict) and (units.get("consul") or {}).get("active") == "active"
 
 
 def holds_a_key(digest):
     return isinstance(digest, str) and digest not in NO_KEY_DIGESTS
 
 
-def gossip_key_source(hosts, hostvars, key_path, config_path):
+def key_file_digest(key):
+    """The digest of a key file holding ``key`` (and of a keyring holding it alone: host_state)."""
+    return hashlib.sha256((key.strip() + "\n").encode("utf-8")).hexdigest()
+
+
+def gossip_key_source(hosts, hostvars, key_path, config_path, keyring_paths=(), key=None):
     keys = [_digest(hostvars, host, key_path) for host in hosts]
     configs = [_digest(hostvars, host, config_path) for host in hosts]
-    settled = bool(hosts) and len(set(keys)) == 1 and holds_a_key(keys[0]) and len(set(configs)) == 1 and configs[0] is not None
+    stale_keyrings = []
+    for host, own in zip(hosts, keys):
+        wanted = key_file_digest(key) if key else own
+        keyrings = _digests(hostvars, host, "keyrings")
+        if any(keyrings.get(path) is not None and keyrings.get(path) != wanted for path in keyring_paths):
+            stale_keyrings.append(host)
+        elif keyring_paths and keyrings.get(keyring_paths[0]) is None and _agent_running(hostvars, host):
+            # a running agent without its keyring file: whatever key it holds is unknown
+            stale_keyrings.append(host)
+    settled = bool(hosts) and len(set(keys)) == 1 and holds_a_key(keys[0]) and len(set(configs)) == 1 \
+        and configs[0] is not None and not stale_keyrings
     holder = next((host for host, digest in zip(hosts, keys) if holds_a_key(digest)), "")
-    return dict(settled=settled, holder=holder)
+    return dict(settled=settled, holder=holder, stale_keyrings=stale_keyrings)
 
 
 class FilterModule(object):

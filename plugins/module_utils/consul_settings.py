@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import json
 import re
 
@@ -45,6 +47,21 @@ DNS_CONFIG_KEYS = {
 }
 SOA_KEYS = ("expire", "min_ttl", "refresh", "retry")
 _UINT32_MAX = 2 ** 32 - 1
+
+
+# what consul keygen prints: standard base64 of 32 bytes; Consul takes 16, 24 or 32 (AES-128/192/256)
+_GOSSIP_KEY = re.compile(r"\A[A-Za-z0-9+/]+={0,2}\Z")
+
+
+def is_gossip_key(value):
+    """Whether ``value`` is a gossip encryption key Consul takes: standard base64 (ASCII only, padded)
+    of 16, 24 or 32 bytes, nothing around it."""
+    if not isinstance(value, string_types) or not _GOSSIP_KEY.match(value) or len(value) % 4:
+        return False
+    try:
+        return len(base64.b64decode(value.encode("ascii"), validate=True)) in (16, 24, 32)
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _show(value):

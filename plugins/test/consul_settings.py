@@ -7,9 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import is_http_api_path
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import is_gossip_key, is_http_api_path
 
 
 class TestModule(object):
     def tests(self):
-        return {"http_api_path": is_http_api_path}
+        return {"gossip_key": is_gossip_key, "http_api_path": is_http_api_path}

@@ -38,11 +38,13 @@ PLAYBOOK = """\
     consul_encrypt_key: "{{ given_key | default('') }}"
     _consul_gossip_key_path: "{{ consul_config_dir }}/gossip.key"
     _consul_encrypt_hcl_path: "{{ consul_config_dir }}/encrypt.hcl"
+    _consul_keyring_paths: ["{{ consul_config_dir }}/local.keyring"]
   tasks:
     - name: What host_state would have said
       ansible.builtin.set_fact:
         _consul_host:
           digests: "{{ {_consul_gossip_key_path: key_digests[inventory_hostname], _consul_encrypt_hcl_path: hcl_digests[inventory_hostname]} }}"
+          keyrings: "{{ {_consul_keyring_paths | first: (keyring_digests | default({}))[inventory_hostname] | default(none)} }}"
     - name: The role's tasks
       ansible.builtin.include_tasks: %(tasks)s
     - name: Tell the test
@@ -97,6 +99,17 @@ def test_a_member_lacking_or_differing_gets_the_key_read_from_one_member(converg
     results = converge(key_digests, hcl_digests)
     assert all(r == {"settled": False, "key": HELD.strip(), "read_from_member": True, "generated": False}
                for r in results.values())
+
+
+def test_an_agent_whose_keyring_holds_another_key_than_its_files_gets_the_key_read(converge):
+    """Consul keeps its keyring whatever encrypt.hcl says: files alike everywhere are not enough."""
+    same = {"s1": SOME, "s2": SOME, "c1": SOME}
+    hcl = {"s1": OTHER, "s2": OTHER, "c1": OTHER}
+    results = converge(same, hcl, keyring_digests={"s1": SOME, "s2": OTHER, "c1": None})
+    assert all(r == {"settled": False, "key": HELD.strip(), "read_from_member": True, "generated": False}
+               for r in results.values())
+    results = converge(same, hcl, keyring_digests={"s1": SOME, "s2": SOME, "c1": None})
+    assert all(r["settled"] is True and r["read_from_member"] is False for r in results.values())
 
 
 def test_a_limit_run_of_a_new_node_reads_the_servers_outside_the_play(converge):
