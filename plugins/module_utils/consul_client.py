@@ -413,6 +413,30 @@ class ConsulClient:
         index = self._request("reading %s" % path, "GET", path, [("stale", "")] if stale else [], index=True)[0]
         return int(index or 0)
 
+    def raft_configuration(self):
+        """The Raft peers as the leader has them: each server's node, address, voter and leader flags."""
+        return self._get("reading the Raft configuration", "/v1/operator/raft/configuration") or {}
+
+    def agent_self(self):
+        """The agent's own configuration and member record (its Consul version in Config.Version)."""
+        return self._get("reading the agent's configuration", "/v1/agent/self") or {}
+
+    # Gossip keyring ---------------------------------------------------------------------------
+
+    def keyring(self):
+        """The keys every gossip pool holds (LAN, and WAN on servers): one entry a pool, each key with
+        the number of members holding it, the primary keys likewise (``PrimaryKeys``), ``NumNodes``."""
+        return self._get("listing the gossip keyring", "/v1/operator/keyring") or []
+
+    # the keyring endpoint takes the key in the body of every change
+    _KEYRING_CHANGES = {"install": "POST", "use": "PUT", "remove": "DELETE"}
+
+    def keyring_change(self, change, key):
+        """Install a key on every member, make it the one they encrypt with (use), or remove it.
+        Consul fails the request when any member reported failure; the key is never in the message."""
+        self._request("%s a gossip key" % ("making primary" if change == "use" else change + "ing"),
+                      self._KEYRING_CHANGES[change], "/v1/operator/keyring", body={"Key": key})
+
     # Prepared queries -------------------------------------------------------------------------
 
     def prepared_queries(self):
@@ -486,12 +510,18 @@ class ConsulClient:
             return CB.json(index=index)(response)
 
         send = {"GET": self.api.http.get, "PUT": self.api.http.put, "POST": self.api.http.post,
-                "DELETE": self.api.http.delete}[method]
+                "DELETE": self._delete if body is not None else self.api.http.delete}[method]
         headers = self.api.prepare_headers() if token is None else ({"X-Consul-Token": token} if token else {})
         kwargs = dict(params=params or [], headers=headers)
         if body is not None:
             kwargs["data"] = json.dumps(body)
         return self._call(what, creating, send, (answer, path), kwargs)
+
+    def _delete(self, callback, path, params=None, headers=None, data=None):
+        """A DELETE with a body (the keyring's), which py-consul before 1.6 cannot send."""
+        http = self.api.http
+        return callback(http.response(http.session.delete(http.uri(path, params), headers=headers, data=data,
+                                                          verify=http.verify, cert=http.cert)))
 
 
 def _node_meta_params(node_meta):

@@ -74,6 +74,23 @@ options:
     elements: path
     default: []
     version_added: 0.5.0
+  keyring_files:
+    description:
+      - Consul's gossip keyring files (C(serf/local.keyring), C(serf/remote.keyring) in its data folder),
+        JSON lists of keys, the primary first. Each is returned in RV(keyrings) as the SHA-256 digest of
+        its keys one per line. A keyring holding one key alone has the digest of a key file holding that
+        key and a line break, and is compared with it without either key leaving the host.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.6.0
+  certificate_files:
+    description:
+      - PEM certificates whose end of validity to return in RV(certificates) (read with C(openssl x509)).
+    type: list
+    elements: path
+    default: []
+    version_added: 0.6.0
 author:
   - discovery.consul_dns maintainers (@discovery)
 """
@@ -129,6 +146,22 @@ digests:
   type: dict
   sample: {/etc/consul.d/agent.token: 4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945}
   version_added: 0.5.0
+keyrings:
+  description:
+    - Each file of O(keyring_files) and the SHA-256 digest of its keys one per line (lower-case hex), or
+      null when it does not exist; an empty string when it is not a JSON list of strings.
+  returned: always
+  type: dict
+  sample: {/var/lib/consul/serf/local.keyring: 4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945}
+  version_added: 0.6.0
+certificates:
+  description:
+    - Each file of O(certificate_files) and the end of its validity (UTC, C(YYYY-MM-DDTHH:MM:SSZ)), or null
+      when it does not exist or is no certificate.
+  returned: always
+  type: dict
+  sample: {/etc/consul.d/tls/agent.pem: "2029-03-08T10:15:00Z"}
+  version_added: 0.6.0
 links:
   description: The files of O(read_files) that are symbolic links, each with its target.
   returned: always
@@ -138,8 +171,10 @@ links:
 
 import glob
 import hashlib
+import json
 import os
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
@@ -246,6 +281,41 @@ def file_digests(paths):
     return digests
 
 
+def keyring_digests(paths):
+    digests = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as content:
+                keys = json.loads(to_text(content.read(), errors="surrogate_or_strict"))
+        except (IOError, OSError):
+            digests[path] = None
+            continue
+        except ValueError:
+            keys = None
+        if isinstance(keys, list) and keys and all(isinstance(key, str) for key in keys):
+            digests[path] = hashlib.sha256("".join(key + "\n" for key in keys).encode("utf-8")).hexdigest()
+        else:
+            digests[path] = ""
+    return digests
+
+
+def certificate_ends(module, paths):
+    ends = {}
+    for path in paths:
+        ends[path] = None
+        if not os.path.isfile(path):
+            continue
+        rc, out, dummy = module.run_command(["openssl", "x509", "-noout", "-enddate", "-in", path])
+        if rc == 0 and out.strip().startswith("notAfter="):
+            try:
+                # openssl prints e.g. "notAfter=Mar  8 10:15:00 2029 GMT"
+                end = time.strptime(" ".join(out.strip()[len("notAfter="):].split()), "%b %d %H:%M:%S %Y GMT")
+            except ValueError:
+                continue
+            ends[path] = time.strftime("%Y-%m-%dT%H:%M:%SZ", end)
+    return ends
+
+
 def link_targets(paths):
     return dict((path, os.readlink(path)) for path in paths if os.path.islink(path))
 
@@ -260,6 +330,8 @@ def main():
             systemd_units=dict(type="list", elements="str", default=[]),
             read_files=dict(type="list", elements="path", default=[]),
             digest_files=dict(type="list", elements="path", default=[]),
+            keyring_files=dict(type="list", elements="path", default=[], no_log=False),
+            certificate_files=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -280,6 +352,8 @@ def main():
         systemd_units=unit_states(module, params["systemd_units"]),
         files=file_contents(params["read_files"]),
         digests=file_digests(params["digest_files"]),
+        keyrings=keyring_digests(params["keyring_files"]),
+        certificates=certificate_ends(module, params["certificate_files"]),
         links=link_targets(params["read_files"]),
     )
 

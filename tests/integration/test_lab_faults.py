@@ -19,8 +19,8 @@ import dns.exception
 import pytest
 
 from harness import PODMAN_GROUP, failure_lines, play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS, VENV_BIN, converge,
-                    QueryStream, ask, lab_env, management_token, on, wait_until)
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
+                    RETURN_BOUND, SERVERS, VENV_BIN, converge, QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -249,6 +249,93 @@ def test_a_new_node_gets_the_clusters_gossip_key(lab):
     assert dict((pool["WAN"], (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
         True: ({key.strip(): 3}, 3), False: ({key.strip(): 8}, 8)}
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
+
+
+AGENTS = list(SERVERS) + list(BACKENDS) + list(FORWARDERS)
+# the collection's playbooks, run on the lab as an operator runs them (the lab's fact cache holds what
+# its scaffolding found)
+COLLECTION_PLAYBOOK = os.path.join(LAB, os.pardir, os.pardir, "playbooks", "%s.yml")
+GOSSIP_KEY = "/etc/consul.d/gossip.key"
+
+
+def consul_main_pids():
+    return dict((host, on(host, "systemctl", "show", "-p", "MainPID", "--value", "consul").stdout.strip()) for host in AGENTS)
+
+
+def keyring_pools():
+    """Each pool (WAN, LAN) with the keys its members hold, its primary keys and its members, asked
+    until every member answers (a keyring list waits on all of them)."""
+    keyrings = []
+    assert wait_until(lambda: keyrings.append(consul_api("node1", "/v1/operator/keyring", management_token(), check=False))
+                      or keyrings[-1] is not None, timeout=30, interval=1) is not None
+    return dict((pool["WAN"], (pool["Keys"], pool["PrimaryKeys"], pool["NumNodes"])) for pool in keyrings[-1])
+
+
+class MemberWatch(threading.Thread):
+    """node1's view of the cluster's members every half second while the block runs: any that is not alive is recorded."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop, self.not_alive, self.polls = threading.Event(), [], 0
+
+    def run(self):
+        while not self.stop.wait(0.5):
+            members = consul_api("node1", "/v1/agent/members", management_token(), check=False)
+            if members is not None:
+                self.polls += 1
+                self.not_alive += [member["Name"] for member in members if member["Status"] != 1]
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop.set()
+        self.join()
+
+
+def test_the_gossip_key_is_rotated_with_no_agent_restarted_and_every_answer_full(lab):
+    """playbooks/rotate_gossip_key.yml while the forwarder is asked every 50 ms and node1 watches the
+    members: every agent's keyring then holds the new key alone, its key files say so, no agent was
+    restarted (same main PID), no member was ever seen not alive, and a run after it changes nothing."""
+    old = on("node1", "cat", GOSSIP_KEY).stdout.strip()
+    assert keyring_pools() == {True: ({old: 3}, {old: 3}, 3), False: ({old: 8}, {old: 8}, 8)}
+    pids = consul_main_pids()
+    with MemberWatch() as members, QueryStream(SERVICE) as stream:
+        proc = converge(playbook=COLLECTION_PLAYBOOK % "rotate_gossip_key")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.report()
+    assert members.polls > 10 and members.not_alive == [], (members.polls, members.not_alive)
+    new = on("node1", "cat", GOSSIP_KEY).stdout.strip()
+    assert new != old
+    assert keyring_pools() == {True: ({new: 3}, {new: 3}, 3), False: ({new: 8}, {new: 8}, 8)}
+    assert dict((host, on(host, "cat", GOSSIP_KEY).stdout.strip()) for host in AGENTS) == dict.fromkeys(AGENTS, new)
+    assert consul_main_pids() == pids
+    assert new not in proc.stdout and old not in proc.stdout
+    again = converge("--tags", "consul")
+    assert again.returncode == 0 and set(recap["changed"] for recap in play_recap(again.stdout).values()) == {0}, again.stdout[-5000:]
+
+
+def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_certificate_near_its_end(lab):
+    """playbooks/status.yml as a monitoring check: exit 0 with every peer, instance and forwarder shown;
+    with web2's backend stopped and certificates counted as near their end (a warning threshold above
+    their validity), a failure naming both."""
+    healthy = converge(playbook=COLLECTION_PLAYBOOK % "status")
+    assert healthy.returncode == 0, healthy.stdout[-5000:]
+    for shown in ["leader node", "no problems", "10.89.50.31, 10.89.50.32", "LAN dc bj", "/etc/consul.d/tls/agent.pem"]:
+        assert shown in healthy.stdout, (shown, healthy.stdout[-5000:])
+    print("\n".join(line for line in healthy.stdout.splitlines() if line.startswith('        "')))
+    on("web2", "systemctl", "stop", "web-backend")
+    try:
+        assert wait_until(lambda: ask(SERVICE)[1] == sorted(set(ALL) - {BACKENDS["web2"]}), timeout=LEAVE_BOUND + 5) is not None
+        broken = converge("-e", "status_certificate_warn_days=10000", playbook=COLLECTION_PLAYBOOK % "status")
+    finally:
+        on("web2", "systemctl", "start", "web-backend")
+    assert broken.returncode != 0
+    failure = failure_lines(broken.stdout)
+    assert "web on web2 (10.89.50.22) is critical" in failure, broken.stdout[-5000:]
+    assert re.search(r"certificate /etc/consul\.d/tls/agent\.pem on node1 ends in \d+ days", failure), broken.stdout[-5000:]
+    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5) is not None
 
 
 def test_an_agent_certificate_close_to_its_end_is_made_again(lab):

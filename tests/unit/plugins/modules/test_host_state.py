@@ -3,6 +3,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+import subprocess
 import sys
 
 import pytest
@@ -68,6 +69,37 @@ def test_a_digested_file_s_content_is_nowhere_in_the_result(monkeypatch, tmp_pat
     assert "secret-token" not in json.dumps(result)
 
 
+def test_a_keyring_of_one_key_has_the_digest_of_its_key_file_and_no_key_leaves(monkeypatch, tmp_path):
+    key, old = "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=", "jMnMWy8ShcobRZFbLnuCV6iHGP7jfK6It+dWhnYGIEE="
+    files = {"one": json.dumps([key]), "two": json.dumps([key, old]), "other": json.dumps([old]),
+             "broken": "[\"", "empty": "[]", "not_keys": json.dumps([1])}
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    paths = dict((name, str(tmp_path / name)) for name in list(files) + ["absent"])
+    result = run(monkeypatch, keyring_files=sorted(paths.values()), digest_files=[])
+    key_file_digest = hashlib.sha256((key + "\n").encode()).hexdigest()
+    keyrings = result["keyrings"]
+    assert keyrings[paths["one"]] == key_file_digest
+    assert len(set([keyrings[paths["one"]], keyrings[paths["two"]], keyrings[paths["other"]]])) == 3
+    assert [keyrings[paths[name]] for name in ("broken", "empty", "not_keys", "absent")] == ["", "", "", None]
+    assert key not in json.dumps(result) and old not in json.dumps(result)
+
+
+def test_a_certificates_end_is_read_and_a_file_that_is_none_gives_null(monkeypatch, tmp_path):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-subj", "/CN=t", "-days", "30", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    (tmp_path / "not.pem").write_text("not a certificate\n")
+    end = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", str(tmp_path / "cert.pem")],
+                         check=True, capture_output=True, text=True).stdout
+    paths = [str(tmp_path / name) for name in ("cert.pem", "not.pem", "absent.pem")]
+    result = run(monkeypatch, certificate_files=paths)
+    assert result["certificates"][paths[1]] is None and result["certificates"][paths[2]] is None
+    day, year = end.split()[1], end.split()[3]
+    ending = result["certificates"][paths[0]]
+    assert ending.startswith(year + "-") and ending.endswith("Z") and int(ending[8:10]) == int(day), (ending, end)
+
+
 class Host(object):
     """The commands the module runs (AnsibleModule.run_command replaced): each answer by its argv."""
 
@@ -109,7 +141,7 @@ def test_nothing_asked_runs_nothing(monkeypatch):
     result = run_on(monkeypatch, host)
     assert host.ran == []
     assert result == {"changed": False, "deb_packages": {}, "python_distributions": {}, "python_requirements_met": False,
-                      "version": None, "systemd_units": {}, "files": {}, "digests": {}, "links": {}}
+                      "version": None, "systemd_units": {}, "files": {}, "digests": {}, "keyrings": {}, "certificates": {}, "links": {}}
 
 
 def executable(folder, name):
