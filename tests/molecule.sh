@@ -24,7 +24,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 chmod 0600 "$CDNS_MOL_OPERATOR_CA-key.pem"
 converge_log=$CDNS_MOL_TLS_DIR.converge.log
 stream=
-cleanup() { [ -z "$stream" ] || kill "$stream" 2>/dev/null || true; lab down; rm -rf "$CDNS_MOL_TLS_DIR" "$converge_log" "$converge_log.patterns" "$converge_log.prepare"; }
+# molecule (ansible-compat's prerun) installs a copy of this checkout in ~/.ansible/collections, first in
+# the collection path of later tools (ansible-lint then misses a module added since): removed after
+cleanup() {
+  [ -z "$stream" ] || kill "$stream" 2>/dev/null || true
+  lab down
+  rm -rf "$CDNS_MOL_TLS_DIR" "$converge_log" "$converge_log.patterns" "$converge_log.prepare" \
+    "$HOME/.ansible/collections/ansible_collections/discovery/consul_dns"
+}
 trap cleanup EXIT
 lab image
 lab down
