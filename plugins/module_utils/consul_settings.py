@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 
@@ -62,6 +63,11 @@ def is_gossip_key(value):
         return len(base64.b64decode(value.encode("ascii"), validate=True)) in (16, 24, 32)
     except (binascii.Error, ValueError):
         return False
+
+
+def gossip_key_digest(key):
+    """What stands for a gossip key in a result or a diff: the first 12 hex digits of its SHA-256 digest."""
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _show(value):

@@ -66,15 +66,8 @@ pools:
   sample: [{pool: LAN dc bj, members: 10, keys: 1}, {pool: WAN, members: 3, keys: 1}]
 """
 
-import hashlib
-
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
-from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import is_gossip_key
-
-
-def key_digest(key):
-    """What stands for a key in a diff: the first 12 hex digits of its SHA-256 digest."""
-    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import gossip_key_digest, is_gossip_key
 
 
 def check_key(key):
@@ -95,7 +88,7 @@ def comparable(pools):
     for pool in pools:
         held.update(pool.get("Keys") or {})
         primary.update(pool.get("PrimaryKeys") or {})
-    return dict(keys=sorted(key_digest(key) for key in held), primary=sorted(key_digest(key) for key in primary))
+    return dict(keys=sorted(gossip_key_digest(key) for key in held), primary=sorted(gossip_key_digest(key) for key in primary))
 
 
 def everywhere(counts, key, members):
@@ -145,7 +138,7 @@ def main():
         if not pools:
             module.fail("the agent reports no gossip keyring: is gossip encryption on (encrypt)?")
         steps = steps_needed(pools, key)
-        after = dict(keys=[key_digest(key)], primary=[key_digest(key)])
+        after = dict(keys=[gossip_key_digest(key)], primary=[gossip_key_digest(key)])
         module.change(comparable(pools), after if steps else comparable(pools))
         for change, step_key in steps:
             module.apply(module.client.keyring_change, change, step_key)

@@ -120,8 +120,6 @@ problems:
   sample: ["web on web2 (10.89.50.22) is critical", "DNS 10.89.50.31 answers web with 10.89.50.21, 10.89.50.22; passing: 10.89.50.21"]
 """
 
-import hashlib
-
 try:
     import dns.exception
     import dns.message
@@ -134,14 +132,11 @@ except ImportError:
 
 from ansible_collections.discovery.consul_dns.plugins.module_utils.advisories import report
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import gossip_key_digest
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_ip_address
 
 # a worse status wins when an instance has several checks
 SEVERITY = ("passing", "warning", "critical")
-
-
-def key_digest(key):
-    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
 def peers_of(configuration):
@@ -166,8 +161,8 @@ def keyring_of(pools):
     for pool in pools or []:
         name = "WAN" if pool.get("WAN") else "LAN dc %s" % (pool.get("Datacenter") or "?")
         view.append(dict(pool=name, members=pool.get("NumNodes", 0),
-                         keys=dict((key_digest(key), count) for key, count in (pool.get("Keys") or {}).items()),
-                         primary=dict((key_digest(key), count) for key, count in (pool.get("PrimaryKeys") or {}).items())))
+                         keys=dict((gossip_key_digest(key), count) for key, count in (pool.get("Keys") or {}).items()),
+                         primary=dict((gossip_key_digest(key), count) for key, count in (pool.get("PrimaryKeys") or {}).items())))
     return view
 
 

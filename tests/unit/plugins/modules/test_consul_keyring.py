@@ -90,8 +90,8 @@ def test_a_rotation_installs_then_uses_then_removes_and_no_key_is_in_the_result(
     assert fake.changes == [("install", NEW), ("use", NEW), ("remove", OLD)]
     assert result["changed"] is True and result["steps"] == ["install", "use", "remove 1 other key"]
     assert fake.keyring()[0]["Keys"] == {NEW: 3} and fake.keyring()[1]["PrimaryKeys"] == {NEW: 3}
-    assert result["diff"]["before"] == dict(keys=[consul_keyring.key_digest(OLD)], primary=[consul_keyring.key_digest(OLD)])
-    assert result["diff"]["after"] == dict(keys=[consul_keyring.key_digest(NEW)], primary=[consul_keyring.key_digest(NEW)])
+    assert result["diff"]["before"] == dict(keys=[consul_keyring.gossip_key_digest(OLD)], primary=[consul_keyring.gossip_key_digest(OLD)])
+    assert result["diff"]["after"] == dict(keys=[consul_keyring.gossip_key_digest(NEW)], primary=[consul_keyring.gossip_key_digest(NEW)])
     assert OLD not in repr(result) and NEW not in repr(result)
 
 
