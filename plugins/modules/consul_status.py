@@ -38,7 +38,9 @@ options:
     type: int
     default: 0
   dns_servers:
-    description: Addresses of DNS servers (the forwarders) to ask for every service, on port 53, UDP.
+    description:
+      - Addresses of DNS servers (the forwarders) to ask for every service, on port 53, over TCP
+        (so that no answer is cut to Consul's udp_answer_limit).
     type: list
     elements: str
     default: []
@@ -120,20 +122,11 @@ problems:
   sample: ["web on web2 (10.89.50.22) is critical", "DNS 10.89.50.31 answers web with 10.89.50.21, 10.89.50.22; passing: 10.89.50.21"]
 """
 
-try:
-    import dns.exception
-    import dns.message
-    import dns.query
-    import dns.rcode
-    import dns.rdatatype
-    HAS_DNSPYTHON = True
-except ImportError:
-    HAS_DNSPYTHON = False
-
 from ansible_collections.discovery.consul_dns.plugins.module_utils.advisories import report
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_settings import gossip_key_digest
 from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_names import is_ip_address
+from ansible_collections.discovery.consul_dns.plugins.module_utils.dns_resolver import HAS_DNSPYTHON, DnsError, DnsResolver
 
 # a worse status wins when an instance has several checks
 SEVERITY = ("passing", "warning", "critical")
@@ -218,16 +211,12 @@ def problems_of(leader, peers, services, dns_answers, keyring, servers, domain="
 
 
 def ask(server, name, timeout):
-    """The A records a DNS server answers for name (sorted), or what went wrong as a string."""
+    """The addresses a DNS server answers for name (sorted; over TCP, so that no answer is cut to
+    Consul's udp_answer_limit), or what went wrong as a string."""
     try:
-        reply = dns.query.udp(dns.message.make_query(name, dns.rdatatype.A), server, timeout=timeout)
-    except dns.exception.Timeout:
-        return "timed out"
-    except (OSError, dns.exception.DNSException) as exc:
-        return str(exc) or exc.__class__.__name__
-    if reply.rcode() not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-        return dns.rcode.to_text(reply.rcode())
-    return sorted(item.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for item in rrset)
+        return sorted(DnsResolver(server, 53, timeout).addresses(name))
+    except DnsError as exc:
+        return str(exc)
 
 
 def main():
