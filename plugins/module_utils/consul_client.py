@@ -387,6 +387,10 @@ class ConsulClient:
         # without ?passing Consul returns critical instances too; warning ones are what passing=False adds
         return [e for e in entries if all(c.get("Status") != "critical" for c in e.get("Checks") or [])]
 
+    def node_checks(self, node):
+        """Every check of ``node`` as the servers have it (what DNS answers from)."""
+        return self._get("reading the health of node %s" % node, "/v1/health/node/%s" % node, self._dc_params()) or []
+
     # Catalog ----------------------------------------------------------------------------------
 
     def catalog_nodes(self, node_meta=None):

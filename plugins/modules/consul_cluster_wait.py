@@ -22,6 +22,12 @@ description:
   - O(condition=caught_up) the agent's own answers (stale reads, served by its server state) are as
     recent as the leader's for the catalog and health state. On a server just restarted, the moment
     it stops answering from the state it is still replaying.
+  - O(condition=checks_passing) every check named in O(checks) passes, in the agent's own state and in the
+    servers' catalog (what DNS answers from). A client agent just restarted reloads its checks critical and
+    syncs that to the servers before they pass again, so its instances leave the answers for a moment; a
+    rolling restart that waits for this before the next host keeps two backends from being out at once.
+    Its result's RV(passing) lists the checks passing now; read before a restart (O(checks=[]), which
+    holds at once), it is what to wait for after it.
   - While the agent does not answer (it is starting), the module keeps polling.
   - The role P(discovery.consul_dns.consul#role) restarts servers one at a time with it.
 extends_documentation_fragment:
@@ -37,11 +43,20 @@ options:
   condition:
     description: What to wait for.
     type: str
-    choices: [leader, peers_healthy, caught_up]
+    choices: [leader, peers_healthy, caught_up, checks_passing]
     required: true
   node:
-    description: The server left out of O(condition=peers_healthy), usually the one about to restart.
+    description:
+      - The server left out of O(condition=peers_healthy), usually the one about to restart.
+      - The agent's own node name, with O(condition=checks_passing).
     type: str
+  checks:
+    description:
+      - The check IDs O(condition=checks_passing) waits for; the node's maintenance checks are never among
+        RV(passing). Empty, the condition holds at once (a read of what passes).
+    type: list
+    elements: str
+    default: []
   timeout:
     description: Seconds to wait at most.
     type: float
@@ -70,6 +85,20 @@ EXAMPLES = r"""
 - name: Wait until it answers as recently as the leader
   discovery.consul_dns.consul_cluster_wait:
     condition: caught_up
+
+- name: Read which of the agent's checks pass before it restarts
+  discovery.consul_dns.consul_cluster_wait:
+    condition: checks_passing
+    node: web1
+    timeout: 0
+  register: before
+
+- name: After the restart, wait until they pass again, for the agent and for the servers
+  discovery.consul_dns.consul_cluster_wait:
+    condition: checks_passing
+    node: web1
+    checks: "{{ before.passing }}"
+    timeout: 60
 """
 
 RETURN = r"""
@@ -94,6 +123,12 @@ indexes:
   returned: when O(condition=caught_up)
   type: dict
   sample: {/v1/catalog/services: {leader: 130, own: 130}}
+passing:
+  description: The agent's checks passing in its own state and in the catalog, with O(condition=checks_passing).
+  returned: when O(condition=checks_passing)
+  type: list
+  elements: str
+  sample: ["service:web01"]
 """
 
 import time
@@ -142,15 +177,32 @@ def caught_up(client, node):
     return not behind, "the agent's own state is behind: %s" % "; ".join(behind), dict(indexes=indexes)
 
 
-CONDITIONS = {"leader": leader_known, "peers_healthy": peers_healthy, "caught_up": caught_up}
+# a node or service in maintenance mode: the operator's, never waited for
+MAINTENANCE_CHECKS = ("_node_maintenance", "_service_maintenance:")
 
 
-def wait_for(condition, client, node, timeout, poll_interval, clock=time.monotonic, sleep=time.sleep):
+def checks_passing(client, node, checks=()):
+    own = client.agent_checks()
+    catalog = dict((check.get("CheckID"), check.get("Status")) for check in client.node_checks(node))
+    passing = sorted(check_id for check_id, check in own.items()
+                     if check.get("Status") == "passing" and catalog.get(check_id) == "passing"
+                     and not check_id.startswith(MAINTENANCE_CHECKS))
+    waiting = sorted(set(checks) - set(passing))
+    why_not = "; ".join("%s is %s here and %s on the servers" % (
+        check_id, own.get(check_id, {}).get("Status", "absent"), catalog.get(check_id, "absent")) for check_id in waiting)
+    return not waiting, why_not, dict(passing=passing)
+
+
+CONDITIONS = {"leader": leader_known, "peers_healthy": peers_healthy, "caught_up": caught_up, "checks_passing": checks_passing}
+
+
+def wait_for(condition, client, node, timeout, poll_interval, clock=time.monotonic, sleep=time.sleep, checks=()):
     """(held, seconds waited, why not, details of the last poll)."""
     start = clock()
+    options = dict(checks=checks) if condition == "checks_passing" else {}
     while True:
         try:
-            held, why_not, details = CONDITIONS[condition](client, node)
+            held, why_not, details = CONDITIONS[condition](client, node, **options)
         except ConsulError as exc:   # not answering yet (starting), or no leader to forward to
             held, why_not, details = False, str(exc), {}
         waited = clock() - start
@@ -166,10 +218,11 @@ def main():
         node=dict(type="str"),
         timeout=dict(type="float", default=60.0),
         poll_interval=dict(type="float", default=0.5),
-    ), retry=False, required_if=[("condition", "peers_healthy", ["node"])])
+        checks=dict(type="list", elements="str", default=[]),
+    ), retry=False, required_if=[("condition", "peers_healthy", ["node"]), ("condition", "checks_passing", ["node"])])
     params = module.params
     held, waited, why_not, details = wait_for(params["condition"], module.client, params["node"], params["timeout"],
-                                              params["poll_interval"])
+                                              params["poll_interval"], checks=params["checks"])
     module.result.update(waited=waited, **details)
     if not held:
         module.fail("waited %ss for %s at %s: %s" % (params["timeout"], params["condition"], module.client.url, why_not))

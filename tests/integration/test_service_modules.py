@@ -298,3 +298,27 @@ def test_what_dns_cannot_serve_is_refused_before_anything_is_sent(agent, service
         result = run_module(module, args)
         assert result.get("failed") and named in result["msg"], result.get("msg")
     assert agent.api("GET", "/v1/agent/services") == before
+
+
+def test_a_restart_waits_for_the_checks_that_passed_before_in_the_agent_and_on_the_servers(agent):
+    """consul_cluster_wait checks_passing, as the consul role's restart handler uses it: the read before
+    (timeout 0) lists only what passes, the wait holds while those pass and fails naming one that does not."""
+    conn = agent.connection()
+    node = agent.api("GET", "/v1/agent/self")["Config"]["NodeName"]
+    service = dict(conn, id="it-wait", name="it-wait", address="127.0.0.31",
+                   checks=[dict(name="up", ttl="5m", status="passing"), dict(name="down", ttl="5m", status="critical")])
+    assert run_module("consul_service", service)["changed"] is True
+    try:
+        up, down = "service:it-wait:1", "service:it-wait:2"
+
+        def read_before():
+            result = run_module("consul_cluster_wait", dict(conn, condition="checks_passing", node=node, timeout=0))
+            return result if up in result.get("passing", []) else None
+        before = wait_for(read_before, timeout=10, what="the passing check read")
+        assert down not in before["passing"]
+        assert "failed" not in run_module("consul_cluster_wait", dict(conn, condition="checks_passing", node=node, checks=[up], timeout=5))
+        agent.api("PUT", "/v1/agent/check/fail/" + up)
+        result = run_module("consul_cluster_wait", dict(conn, condition="checks_passing", node=node, checks=[up], timeout=1))
+        assert result["failed"] is True and "%s is critical here and critical on the servers" % up in result["msg"], result
+    finally:
+        run_module("consul_service", dict(service, state="absent"))

@@ -126,10 +126,68 @@ def test_the_module_polls_itself_with_a_client_that_tries_once(monkeypatch):
 @pytest.mark.parametrize("args,message", [
     (dict(), "missing required arguments: condition"),
     (dict(condition="peers_healthy"), "condition is peers_healthy but all of the following are missing: node"),
-    (dict(condition="quorum"), "value of condition must be one of: caught_up, leader, peers_healthy, got: quorum"),
+    (dict(condition="checks_passing"), "condition is checks_passing but all of the following are missing: node"),
+    (dict(condition="quorum"), "value of condition must be one of: caught_up, checks_passing, leader, peers_healthy, got: quorum"),
 ])
 def test_what_is_missing_or_unknown_is_refused_by_name(monkeypatch, args, message):
     cluster = FakeCluster(leaders=["10.0.0.1:8300"])
     result = run_module(monkeypatch, consul_cluster_wait, cluster, **args)
     assert result["failed"] is True and message in result["msg"]
     assert cluster.polls == 0
+
+
+# checks_passing: a restarted agent's checks, in its own state and on the servers ---------------
+
+class RestartingAgent(object):
+    """The agent's checks and the servers' view of its node, one poll after another: each poll takes the
+    next pair ({check id: status} here, {check id: status} on the servers); the last one stays."""
+
+    url = "http://127.0.0.1:8500"
+
+    def __init__(self, *polls):
+        self.polls, self.node_asked = list(polls), []
+
+    def _poll(self):
+        return self.polls[0] if len(self.polls) == 1 else self.polls.pop(0)
+
+    def agent_checks(self):
+        own, _servers = self.polls[0]
+        return dict((check_id, {"CheckID": check_id, "Status": status}) for check_id, status in own.items())
+
+    def node_checks(self, node):
+        self.node_asked.append(node)
+        _own, on_servers = self._poll()
+        return [{"CheckID": check_id, "Status": status} for check_id, status in on_servers.items()]
+
+
+WEB = "service:web01"
+
+
+def wait_checks(agent, checks, timeout=10):
+    clock = FakeClock()
+    return wait_for("checks_passing", agent, "web1", timeout, 0.5, clock, clock.sleep, checks=checks)
+
+
+def test_a_read_before_the_restart_holds_at_once_and_lists_only_what_passes_in_both_places_never_maintenance():
+    agent = RestartingAgent(({WEB: "passing", "service:api": "critical", "web-disk": "passing", "_node_maintenance": "passing",
+                              "_service_maintenance:web01": "passing"},
+                             {WEB: "passing", "service:api": "critical", "web-disk": "critical", "serfHealth": "passing",
+                              "_node_maintenance": "passing", "_service_maintenance:web01": "passing"}))
+    assert wait_checks(agent, []) == (True, 0, "", {"passing": [WEB]})
+    assert agent.node_asked == ["web1"]
+
+
+def test_the_wait_lasts_through_the_critical_reload_and_the_servers_catching_up():
+    agent = RestartingAgent(({WEB: "critical"}, {WEB: "passing"}),    # reloaded critical, not synced yet
+                            ({WEB: "critical"}, {WEB: "critical"}),   # synced: out of the answers
+                            ({WEB: "passing"}, {WEB: "critical"}),    # passing here, not yet on the servers
+                            ({WEB: "passing"}, {WEB: "passing"}))
+    held, waited, why_not, details = wait_checks(agent, [WEB])
+    assert (held, waited, why_not, details) == (True, 1.5, "", {"passing": [WEB]})
+
+
+def test_a_check_that_does_not_pass_again_is_named_with_both_states_when_the_time_is_up():
+    agent = RestartingAgent(({WEB: "passing"}, {WEB: "critical"}))
+    held, waited, why_not, _details = wait_checks(agent, [WEB, "gone"], timeout=2)
+    assert (held, waited) == (False, 2)
+    assert why_not == "gone is absent here and absent on the servers; %s is passing here and critical on the servers" % WEB
