@@ -338,19 +338,59 @@ def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_cert
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5) is not None
 
 
-def test_an_agent_certificate_close_to_its_end_is_made_again(lab):
-    """consul_tls_renew_days above the certificates' whole validity (825 days): web1's certificate
-    counts as expiring, so the run makes and installs a new one, and web1's agent comes back on it."""
-    def serial():
-        return on("web1", "openssl", "x509", "-noout", "-serial", "-enddate", "-in", "/etc/consul.d/tls/agent.pem").stdout
-    before = serial()
-    proc = converge("--tags", "consul", "--limit", "web1", "-e", "consul_tls_renew_days=900")
+# the SHA-256 of the certificate an agent's port presents, and of its agent.pem: HTTPS, or RPC after
+# the byte by which Consul's RPC port expects TLS; the agent's own certificate is the client's (both
+# ports verify incoming certificates)
+PRESENTED_CERTIFICATE = """
+import hashlib, socket, ssl, sys
+port, rpc = int(sys.argv[1]), sys.argv[2] == "rpc"
+sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+if rpc:
+    sock.sendall(bytes([3]))
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+context.load_cert_chain("/etc/consul.d/tls/agent.pem", "/etc/consul.d/tls/agent-key.pem")
+presented = context.wrap_socket(sock).getpeercert(binary_form=True)
+with open("/etc/consul.d/tls/agent.pem") as handle:
+    written = ssl.PEM_cert_to_DER_cert(handle.read())
+print(hashlib.sha256(presented).hexdigest(), hashlib.sha256(written).hexdigest())
+"""
+
+
+def presented_and_written(host, port, kind):
+    return tuple(on(host, "python3", "-c", PRESENTED_CERTIFICATE, str(port), kind).stdout.split())
+
+
+def test_renewed_certificates_and_keys_are_taken_by_a_reload_with_no_agent_restarted(lab):
+    """consul_tls_renew_days above the certificates' whole validity (825 days): the certificates of a
+    client (web1) and a server (node2) count as expiring, so the run makes a new key and certificate for
+    each and the agents reload them (Consul 1.8 reloads its TLS files on SIGHUP): no agent restarted
+    (same main PID), each presents its new certificate on HTTPS and node2 on RPC too, every answer of
+    the forwarder full meanwhile (a query every 50 ms), and a second run changes nothing."""
+    renewed = ["web1", "node2"]
+    ports = [("web1", 8501, "https"), ("node2", 8501, "https"), ("node2", 8300, "rpc")]
+
+    def serial(host):
+        return on(host, "openssl", "x509", "-noout", "-serial", "-in", "/etc/consul.d/tls/agent.pem").stdout
+    before = dict((host, serial(host)) for host in renewed)
+    for host, port, kind in ports:
+        presented, written = presented_and_written(host, port, kind)
+        assert presented == written, (host, port, kind)
+    pids = consul_main_pids()
+    with QueryStream(SERVICE) as stream:
+        proc = converge("--tags", "consul", "--limit", ",".join(renewed), "-e", "consul_tls_renew_days=900")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert serial() != before
+    assert "restart.yml for" not in proc.stdout, proc.stdout[-3000:]
+    assert stream.total >= stream.minimum() and stream.counts["full"] == stream.total, stream.report()
+    assert consul_main_pids() == pids
+    for host in renewed:
+        assert serial(host) != before[host], host
+    for host, port, kind in ports:
+        assert wait_until(lambda host=host, port=port, kind=kind: len(set(presented_and_written(host, port, kind))) == 1,
+                          timeout=10) is not None, (host, port, kind)
     assert consul_api("web1", "/v1/agent/self", management_token(), check=False) is not None
-    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
-    proc = converge("--tags", "consul", "--limit", "web1")
-    assert play_recap(proc.stdout)["web1"]["changed"] == 0, proc.stdout[-3000:]
+    proc = converge("--tags", "consul", "--limit", ",".join(renewed))
+    assert set(counts["changed"] for counts in play_recap(proc.stdout).values()) == {0}, proc.stdout[-3000:]
 
 
 def _ports_with(**changes):
