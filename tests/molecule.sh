@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# molecule test of the reference topology (molecule/default): the lab image (of LAB_RELEASE, see
-# tests/lab/lab.sh) and the scenario's network are made first; leftovers of a killed run are removed
+# molecule test of the reference topology (molecule/default) on two Debian releases: the lab's images
+# (tests/lab/lab.sh) and the scenario's network are made first; leftovers of a killed run are removed
 # by name before and after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 export CONTAINERS_CONF=$CONSUL_DNS_CACHE/lab/containers.conf
-# the hosts' Debian release, as lab.sh's LAB_RELEASE takes it: 12 unless MOLECULE_RELEASE says
-# otherwise (the lab proves 13, molecule the releases before it); molecule.yml names the image
-# through CDNS_MOL_IMAGE
-MOLECULE_RELEASE=${MOLECULE_RELEASE:-bookworm}
-lab() { LAB_RELEASE=$MOLECULE_RELEASE LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
-CDNS_MOL_IMAGE=$(lab image-name)
-export CDNS_MOL_IMAGE
+# the hosts' Debian releases, two, as lab.sh's LAB_RELEASE takes them: 11 and 12 unless
+# MOLECULE_RELEASES says otherwise (the lab proves 13, molecule the releases before it). Each release has
+# a server, a backend and both resolver modes, the second the forwarders too (molecule.yml); one release
+# given runs all hosts on it. molecule.yml names the images through CDNS_MOL_IMAGE_1 and CDNS_MOL_IMAGE_2.
+read -r -a releases <<<"${MOLECULE_RELEASES:-bullseye bookworm}"
+if ((${#releases[@]} == 1)); then releases+=("${releases[0]}"); fi
+if ((${#releases[@]} != 2)); then
+  echo "MOLECULE_RELEASES: one or two Debian releases, not '${MOLECULE_RELEASES:-}'" >&2
+  exit 2
+fi
+lab() { LAB_PREFIX=cdns-mol- LAB_NETWORK=cdns-molnet LAB_SUBNET=10.89.60.0/24 bash "$here/lab/lab.sh" "$@"; }
+CDNS_MOL_IMAGE_1=$(LAB_RELEASE=${releases[0]} lab image-name)
+CDNS_MOL_IMAGE_2=$(LAB_RELEASE=${releases[1]} lab image-name)
+export CDNS_MOL_IMAGE_1 CDNS_MOL_IMAGE_2
 # the CA and agent keys the converge makes (molecule/default/converge.yml)
 CDNS_MOL_TLS_DIR=$(mktemp -d)
 export CDNS_MOL_TLS_DIR
@@ -23,17 +30,17 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -keyout "$CDNS_MOL_OPERATOR_CA-key.pem" -out "$CDNS_MOL_OPERATOR_CA.pem" 2>/dev/null
 chmod 0600 "$CDNS_MOL_OPERATOR_CA-key.pem"
 converge_log=$CDNS_MOL_TLS_DIR.converge.log
-stream=
+streams=()
 # molecule (ansible-compat's prerun) installs a copy of this checkout in ~/.ansible/collections, first in
 # the collection path of later tools (ansible-lint then misses a module added since): removed after
 cleanup() {
-  [ -z "$stream" ] || kill "$stream" 2>/dev/null || true
+  ((${#streams[@]} == 0)) || kill "${streams[@]}" 2>/dev/null || true
   lab down
   rm -rf "$CDNS_MOL_TLS_DIR" "$converge_log" "$converge_log.patterns" "$converge_log.prepare" \
     "$HOME/.ansible/collections/ansible_collections/discovery/consul_dns"
 }
 trap cleanup EXIT
-lab image
+for release in "${releases[@]}"; do LAB_RELEASE=$release lab image; done
 lab down
 # a network of its own for this run (see lab.sh), named in molecule.yml through this variable
 CDNS_MOL_NETWORK="cdns-molnet-$(date +%s)"
@@ -53,19 +60,29 @@ if ! ANSIBLE_LOG_PATH=$converge_log.prepare molecule create -s "$scenario" >/dev
 fi
 echo "the plain cluster converged in $((SECONDS - started)) s (prepare.yml)"
 grep -A 8 'PLAY RECAP' "$converge_log.prepare" | cut -d '|' -f 2-
-"$VENV/bin/python" "$here/lab/query_stream.py" 10.89.60.31 web.service.zhangeamon.com 10.89.60.21 10.89.60.22 &
-stream=$!
+# each forwarder asked while TLS is turned on
+for forwarder in 10.89.60.31 10.89.60.32; do
+  "$VENV/bin/python" "$here/lab/query_stream.py" $forwarder web.service.zhangeamon.com 10.89.60.21 10.89.60.22 &
+  streams+=("$!")
+done
 # ansible's own log: molecule's console wraps long lines
 started=$SECONDS
 if ! ANSIBLE_LOG_PATH=$converge_log molecule converge -s "$scenario" -- -vvv --diff >/dev/null 2>&1; then
-  kill "$stream"; wait "$stream" || true
+  kill "${streams[@]}"; wait "${streams[@]}" || true
   tail -n 200 "$converge_log"
   exit 1
 fi
 echo "TLS turned on in the running cluster in $((SECONDS - started)) s (the converge, -vvv --diff)"
-kill "$stream"
-wait "$stream"
-stream=
+kill "${streams[@]}"
+for stream in "${streams[@]}"; do
+  if ! wait "$stream"; then
+    # the converge's timestamps place each failed answer's time in a step
+    cp "$converge_log" "${TMPDIR:-/tmp}/molecule-tls-converge.log"
+    echo "a forwarder failed answers while TLS was turned on; the converge's log: ${TMPDIR:-/tmp}/molecule-tls-converge.log" >&2
+    exit 1
+  fi
+done
+streams=()
 grep -A 8 'PLAY RECAP' "$converge_log" | cut -d '|' -f 2-
 # whole 64-character lines only: the last line of an EC key holds its public key, shown by design
 keys=0

@@ -196,7 +196,9 @@ class QueryStream(EveryInterval):
         self.odd.append((self.elapsed(), kind, addresses))
 
     def report(self):
-        odd = "; not full: %s" % self.odd[:10] if self.odd else ""
+        # every failure's time (to find its step in a log), then the first partial answers
+        failed = [entry for entry in self.odd if entry[1] != "partial"]
+        odd = "; not full: %s" % (failed[:40] + [entry for entry in self.odd if entry[1] == "partial"][:10]) if self.odd else ""
         return "%s (at least %d expected)%s" % (super().report(), self.minimum(), odd)
 
     def minimum(self):
