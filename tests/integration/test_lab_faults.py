@@ -338,13 +338,13 @@ def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_cert
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5) is not None
 
 
-# the SHA-256 of the certificate an agent's port presents, and of its agent.pem: HTTPS, or RPC after
-# the byte by which Consul's RPC port expects TLS; the agent's own certificate is the client's (both
-# ports verify incoming certificates)
+# the SHA-256 of the certificate an agent's port presents, and of its agent.pem: HTTPS (on loopback), or
+# RPC (on the server's address) after the byte by which Consul's RPC port expects TLS; the agent's own
+# certificate is the client's (both ports verify incoming certificates)
 PRESENTED_CERTIFICATE = """
 import hashlib, socket, ssl, sys
-port, rpc = int(sys.argv[1]), sys.argv[2] == "rpc"
-sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+address, port, rpc = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "rpc"
+sock = socket.create_connection((address, port), timeout=5)
 if rpc:
     sock.sendall(bytes([3]))
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -358,7 +358,8 @@ print(hashlib.sha256(presented).hexdigest(), hashlib.sha256(written).hexdigest()
 
 
 def presented_and_written(host, port, kind):
-    return tuple(on(host, "python3", "-c", PRESENTED_CERTIFICATE, str(port), kind).stdout.split())
+    address = SERVERS[host] if kind == "rpc" else "127.0.0.1"
+    return tuple(on(host, "python3", "-c", PRESENTED_CERTIFICATE, address, str(port), kind).stdout.split())
 
 
 def test_renewed_certificates_and_keys_are_taken_by_a_reload_with_no_agent_restarted(lab):
