@@ -140,12 +140,12 @@ from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module
 CAUGHT_UP_PATHS = ("/v1/catalog/services", "/v1/health/state/any")
 
 
-def leader_known(client, node):
+def leader_known(client, node, checks):
     leader = client.leader()
     return bool(leader), "no leader is known yet" if not leader else "", dict(leader=leader)
 
 
-def peers_healthy(client, node):
+def peers_healthy(client, node, checks):
     servers = [dict(name=server.get("Name"), healthy=bool(server.get("Healthy")), voter=bool(server.get("Voter")))
                for server in (client.autopilot_health() or {}).get("Servers") or []]
     unhealthy = [server["name"] for server in servers if server["name"] != node and not server["healthy"]]
@@ -165,7 +165,7 @@ def peers_healthy(client, node):
     return True, "", dict(servers=servers)
 
 
-def caught_up(client, node):
+def caught_up(client, node, checks):
     indexes = {}
     behind = []
     for path in CAUGHT_UP_PATHS:
@@ -181,7 +181,7 @@ def caught_up(client, node):
 MAINTENANCE_CHECKS = ("_node_maintenance", "_service_maintenance:")
 
 
-def checks_passing(client, node, checks=()):
+def checks_passing(client, node, checks):
     own = client.agent_checks()
     catalog = dict((check.get("CheckID"), check.get("Status")) for check in client.node_checks(node))
     passing = sorted(check_id for check_id, check in own.items()
@@ -193,16 +193,16 @@ def checks_passing(client, node, checks=()):
     return not waiting, why_not, dict(passing=passing)
 
 
+# each condition: (client, node, checks) -> (held, why not, details)
 CONDITIONS = {"leader": leader_known, "peers_healthy": peers_healthy, "caught_up": caught_up, "checks_passing": checks_passing}
 
 
 def wait_for(condition, client, node, timeout, poll_interval, clock=time.monotonic, sleep=time.sleep, checks=()):
     """(held, seconds waited, why not, details of the last poll)."""
     start = clock()
-    options = dict(checks=checks) if condition == "checks_passing" else {}
     while True:
         try:
-            held, why_not, details = CONDITIONS[condition](client, node, **options)
+            held, why_not, details = CONDITIONS[condition](client, node, checks)
         except ConsulError as exc:   # not answering yet (starting), or no leader to forward to
             held, why_not, details = False, str(exc), {}
         waited = clock() - start
