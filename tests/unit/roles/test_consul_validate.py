@@ -5,13 +5,11 @@ One ansible-playbook run on the local connection, a host per combination."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
+from role_play import run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
@@ -41,14 +39,8 @@ def refusals(tmp_path_factory):
     hosts = dict((name, dict(settings, consul_controller_access=True, consul_node_name=name.replace("_", "-"),
                              consul_bind_address="127.0.0.%d" % (10 + index)))
                  for index, (name, settings) in enumerate(HOSTS.items()))
-    inventory = dict(all=dict(hosts=hosts, vars=dict(ansible_connection="local", ansible_python_interpreter=sys.executable),
-                              children=dict(consul_servers=dict(hosts=dict((name, {}) for name in hosts)))))
-    (workdir / "inventory.json").write_text(json.dumps(inventory))
-    (workdir / "play.yml").write_text(PLAYBOOK)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml",
-                           "-e", "consul_bootstrap_expect=1"],
-                          cwd=str(workdir), capture_output=True, text=True, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+    proc = run_play(workdir, PLAYBOOK, hosts, children=dict(consul_servers=dict(hosts=dict((name, {}) for name in hosts))),
+                    args=["-e", "consul_bootstrap_expect=1"])
     found = dict((name, None) for name in hosts)
     for match in re.finditer(r"^fatal: \[(\S+)\]: FAILED! => (.*)$", proc.stdout, re.M):
         found[match.group(1)] = match.group(2)

@@ -6,12 +6,9 @@ it (Debian's version strings)."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-import os
-import subprocess
-import sys
 
 import pytest
+from role_play import run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
@@ -35,13 +32,7 @@ CASES = {
 
 def test_aliases_are_refused_below_the_version_that_drops_a_changed_files_addresses(tmp_path):
     hosts = dict((host, dict(_dnsmasq_host=dict(deb_packages=dict(dnsmasq=version, nftables="1.0")))) for host, (version, _refused) in CASES.items())
-    inventory = dict(all=dict(hosts=hosts, vars=dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
-                                                     dnsmasq_aliases=[dict(name="web.example.test", service="web")])))
-    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml"],
-                          cwd=str(tmp_path), capture_output=True, text=True, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+    proc = run_play(tmp_path, PLAYBOOK, hosts, dict(dnsmasq_aliases=[dict(name="web.example.test", service="web")]))
     failed = set(line.split("[", 1)[1].split("]", 1)[0] for line in proc.stdout.splitlines() if line.startswith("fatal: ["))
     assert failed == set(host for host, (_version, refused) in CASES.items() if refused), proc.stdout[-3000:]
     assert "dnsmasq_aliases: dnsmasq 2.85-1+deb11u1 on this host keeps the addresses" in proc.stdout

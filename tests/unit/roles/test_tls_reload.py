@@ -7,11 +7,9 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from role_play import run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
@@ -48,14 +46,8 @@ def test_only_an_agent_running_with_tls_enforced_and_kept_takes_its_files_by_a_r
     for index, (host, ((tls, unit, hcl), _expected)) in enumerate(CASES.items()):
         hosts[host] = dict(consul_tls_enabled=tls, consul_bind_address="127.0.0.%d" % (20 + index),
                            _consul_host=dict(systemd_units=dict(consul=dict(active=unit)), files={HCL: hcl}))
-    inventory = dict(all=dict(hosts=hosts, vars=dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
-                                                     consul_acl_enabled=False),
-                              children=dict(consul_servers=dict(hosts={"enforced-running": {}}))))
-    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml"],
-                          cwd=str(tmp_path), capture_output=True, text=True, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+    proc = run_play(tmp_path, PLAYBOOK, hosts, dict(consul_acl_enabled=False),
+                    children=dict(consul_servers=dict(hosts={"enforced-running": {}})))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     decided = dict((host, json.loads((tmp_path / ("%s.json" % host)).read_text())) for host in CASES)
     assert decided == dict((host, expected) for host, (_case, expected) in CASES.items())

@@ -10,9 +10,9 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
+from role_play import run_play
 
 from ansible_collections.discovery.consul_dns.plugins.filter.tls_migration import STAGES, tls_migration
 
@@ -46,14 +46,8 @@ def rendered(tmp_path_factory):
     """{(host, stage): the text of consul.hcl}, for a server and a client."""
     workdir = tmp_path_factory.mktemp("tls-stages")
     hosts = {"server": dict(consul_bind_address="127.0.0.10"), "client": dict(consul_bind_address="127.0.0.11")}
-    inventory = dict(all=dict(hosts=hosts, vars=dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
-                                                     template=TEMPLATE, consul_acl_enabled=False),
-                              children=dict(consul_servers=dict(hosts={"server": {}}))))
-    (workdir / "inventory.json").write_text(json.dumps(inventory))
-    (workdir / "play.yml").write_text(PLAYBOOK)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml"],
-                          cwd=str(workdir), capture_output=True, text=True, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+    proc = run_play(workdir, PLAYBOOK, hosts, dict(template=TEMPLATE, consul_acl_enabled=False),
+                    children=dict(consul_servers=dict(hosts={"server": {}})))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return dict(((host, stage), (workdir / ("%s-%s.hcl" % (host, stage))).read_text()) for host in hosts for stage in STAGES)
 

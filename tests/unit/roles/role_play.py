@@ -1,0 +1,23 @@
+"""A play of the collection's roles run on localhost for a unit test: its inventory (every host local,
+on this Python) and the play written to a folder, ansible-playbook run there, its process returned."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+
+def run_play(workdir, playbook, hosts, variables=None, children=None, args=()):
+    """ansible-playbook of ``playbook`` (YAML text) on ``hosts`` ({name: host variables}), with ``variables``
+    for all of them and the groups ``children``; ``args`` go to ansible-playbook as they are."""
+    group = dict(hosts=hosts, vars=dict(variables or {}, ansible_connection="local", ansible_python_interpreter=sys.executable))
+    if children:
+        group["children"] = children
+    (workdir / "inventory.json").write_text(json.dumps(dict(all=group)))
+    (workdir / "play.yml").write_text(playbook)
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml"]
+                          + list(args), cwd=str(workdir), capture_output=True, text=True, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
