@@ -9,6 +9,18 @@ import os
 import subprocess
 import sys
 
+# the start of a play that reads the consul role's variables: its checks run, its vars/main.yml made public
+CONSUL_ROLE_VARIABLES = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: The consul role's settings (its checks, its variables public)
+      ansible.builtin.include_role:
+        name: discovery.consul_dns.consul
+        tasks_from: validate
+        public: true
+"""
+
 
 def run_play(workdir, playbook, hosts, variables=None, children=None, args=()):
     """ansible-playbook of ``playbook`` (YAML text) on ``hosts`` ({name: host variables}), with ``variables``

@@ -9,22 +9,14 @@ __metaclass__ = type
 import json
 
 import pytest
-from role_play import run_play
+from role_play import CONSUL_ROLE_VARIABLES, run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
 HCL = "/etc/consul.d/consul.hcl"
 ENFORCED = 'cert_file = "/etc/consul.d/tls/agent.pem"\nverify_incoming_rpc = true\nverify_outgoing = true\n'
 PLAIN = 'datacenter = "bj"\n'
-PLAYBOOK = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: The consul role's settings (its checks, its variables public)
-      ansible.builtin.include_role:
-        name: discovery.consul_dns.consul
-        tasks_from: validate
-        public: true
+PLAYBOOK = CONSUL_ROLE_VARIABLES + """\
     - name: The decision
       ansible.builtin.copy:
         content: "{{ _consul_tls_by_reload | to_json }}"

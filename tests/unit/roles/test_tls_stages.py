@@ -12,7 +12,7 @@ import re
 import subprocess
 
 import pytest
-from role_play import run_play
+from role_play import CONSUL_ROLE_VARIABLES, run_play
 
 from ansible_collections.discovery.consul_dns.plugins.filter.tls_migration import STAGES, tls_migration
 
@@ -21,15 +21,7 @@ pytestmark = pytest.mark.slow   # one ansible-playbook run
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TEMPLATE = os.path.join(REPO, "roles", "consul", "templates", "consul.hcl.j2")
 CONSUL = os.environ.get("CONSUL_BIN", "/var/cache/discovery-consul-dns/bin/consul")
-PLAYBOOK = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: The consul role's settings (its checks, its variables public)
-      ansible.builtin.include_role:
-        name: discovery.consul_dns.consul
-        tasks_from: validate
-        public: true
+PLAYBOOK = CONSUL_ROLE_VARIABLES + """\
     - name: consul.hcl of each TLS stage
       ansible.builtin.copy:
         content: "{{ lookup('ansible.builtin.template', template) }}"
