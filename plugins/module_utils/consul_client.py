@@ -441,6 +441,26 @@ class ConsulClient:
         self._request("%s a gossip key" % ("making primary" if change == "use" else change + "ing"),
                       self._KEYRING_CHANGES[change], "/v1/operator/keyring", body={"Key": key})
 
+    # KV store and snapshots ------------------------------------------------------------------
+
+    def kv_keys(self):
+        """Every key of the KV store; an empty list when it holds none (Consul answers 404)."""
+        return self._get("listing the KV store's keys", "/v1/kv/", [("keys", "")] + self._dc_params()) or []
+
+    def snapshot_restore(self, path):
+        """PUT /v1/snapshot with the snapshot file as its body: the leader replaces the servers' whole
+        state (catalog, ACLs, KV store, prepared queries, sessions) with the snapshot's. Streamed from
+        the file; sent again only when it certainly reached no server."""
+        def answer(response):
+            if 200 <= response.code < 300:
+                return None
+            return CB.json()(response)
+
+        headers = self.api.prepare_headers()
+        with open(path, "rb") as snapshot:
+            return self._call("restoring the snapshot %s" % path, True, self.api.http.put, (answer, "/v1/snapshot"),
+                              dict(params=self._dc_params(), headers=headers, data=snapshot))
+
     # Prepared queries -------------------------------------------------------------------------
 
     def prepared_queries(self):

@@ -5,6 +5,7 @@ Every agent started here sets disable_update_check: without it even `consul agen
 HashiCorp's update service, and no traffic may leave this machine.
 """
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -345,3 +346,30 @@ def alias_watch_handler(name="consul_dns_alias_watch"):
     handler = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(handler)
     return handler
+
+
+def cluster_state_digests(get):
+    """SHA-256 digests of what a snapshot holds, as the HTTP API reads it back (``get(path)``: a GET
+    with a management token, None for 404): the catalog's services with every instance, the ACL
+    policies with their rules, the ACL tokens with their secrets and links, the KV store with its
+    values, the prepared queries. Raft indexes left out: a restored cluster numbers its writes anew."""
+    def digest(document):
+        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+    services = {}
+    for name in sorted(get("/v1/catalog/services") or {}):
+        services[name] = sorted((entry["Node"], entry["Address"], entry["ServiceID"], entry["ServiceAddress"],
+                                 entry["ServicePort"], sorted(entry["ServiceTags"] or []))
+                                for entry in get("/v1/catalog/service/" + name) or [])
+    policies = sorted((policy["ID"], policy["Name"], policy["Description"], policy["Rules"])
+                      for policy in (get("/v1/acl/policy/" + item["ID"]) for item in get("/v1/acl/policies") or []))
+    tokens = sorted((token["AccessorID"], token["SecretID"], token["Description"], token.get("Local", False),
+                     sorted(link["Name"] for link in token.get("Policies") or []),
+                     sorted((node["NodeName"], node["Datacenter"]) for node in token.get("NodeIdentities") or []),
+                     sorted(service["ServiceName"] for service in token.get("ServiceIdentities") or []))
+                    for token in (get("/v1/acl/token/" + item["AccessorID"]) for item in get("/v1/acl/tokens") or []))
+    kv = sorted((entry["Key"], entry["Flags"], entry["Value"]) for entry in get("/v1/kv/?recurse") or [])
+    queries = sorted((query["ID"], query["Name"], query["Service"]["Service"], query["Service"]["OnlyPassing"],
+                      query["DNS"]["TTL"]) for query in get("/v1/query") or [])
+    return dict(catalog=digest(services), acl_policies=digest(policies), acl_tokens=digest(tokens), kv=digest(kv),
+                prepared_queries=digest(queries))
