@@ -74,3 +74,37 @@ def _fraction(value, size):
         return str(whole)
     digits = len(str(size)) - 1
     return ("%d.%0*d" % (whole, digits, part)).rstrip("0")
+
+
+# systemd's calendar events (systemd.time(7)), the forms a timer of the roles takes: a shorthand, or
+# up to a weekday, a date, a time and UTC, each of a few characters only, one space apart. Nothing
+# else reaches a unit file: no newline, quote, '%' or '$' that could add a line or a specifier.
+_CALENDAR_SHORTHANDS = frozenset(["minutely", "hourly", "daily", "weekly", "monthly", "quarterly",
+                                  "semiannually", "yearly", "annually"])
+_WEEKDAY = "(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}"
+_CALENDAR_PARTS = (
+    re.compile(r"%s(?:\.\.%s)?(?:,%s(?:\.\.%s)?)*\Z" % ((_WEEKDAY,) * 4), re.IGNORECASE),   # weekdays
+    re.compile(r"[0-9*][0-9*,./~]*-[0-9*,./~-]*\Z"),                                          # a date
+    re.compile(r"[0-9*][0-9*,./]*:[0-9*,./:]*\Z"),                                            # a time
+    re.compile(r"UTC\Z"),
+)
+_CALENDAR_MAX = 64
+
+
+def is_systemd_calendar(value):
+    """A calendar event a systemd timer's OnCalendar= takes ('hourly', '*-*-* 03:00:00', 'Mon..Fri 02:30'),
+    in the forms above: each part matching its kind, in order, one space apart."""
+    if not isinstance(value, string_types) or not 0 < len(value) <= _CALENDAR_MAX:
+        return False
+    if value in _CALENDAR_SHORTHANDS:
+        return True
+    kinds = list(_CALENDAR_PARTS)
+    if value == "UTC":   # a time zone alone is no event
+        return False
+    for part in value.split(" "):
+        while kinds and not kinds[0].match(part):
+            kinds.pop(0)
+        if not kinds:
+            return False
+        kinds.pop(0)
+    return True

@@ -57,7 +57,8 @@ def test_the_filters_and_tests_by_name():
         alias_targets=dnsmasq.alias_targets, alias_watches=dnsmasq.alias_watches, aliases_of=dnsmasq.aliases_of,
         reverse_zone=dnsmasq.reverse_zone)
     assert first_version.FilterModule().filters() == {"first_version": first_version.first_version}
-    assert durations.TestModule().tests() == {"go_duration": durations.is_go_duration}
+    assert durations.TestModule().tests() == {"go_duration": durations.is_go_duration,
+                                              "systemd_calendar": durations.is_systemd_calendar}
 
 
 @pytest.mark.parametrize("alias_dir", ["/opt/dnsX", "/opt/dnsX/", "/opt/dnsX//"])
