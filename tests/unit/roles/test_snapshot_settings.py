@@ -1,0 +1,68 @@
+"""The consul role's checks of its snapshot settings: a snapshot token (acl = "write") on a server only,
+an interval that is a calendar event and nothing more, a retention of one or more, a plain folder path.
+One ansible-playbook run on the local connection, a host per case."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import re
+
+import pytest
+from role_play import run_play
+
+pytestmark = pytest.mark.slow   # one ansible-playbook run
+
+SERVERS = {
+    "defaults": {},
+    "nightly": dict(consul_snapshot_interval="*-*-* 03:00:00", consul_snapshot_retain=7),
+    "interval-adds-a-line": dict(consul_snapshot_interval="hourly\nExecStartPre=/bin/sh -c id"),
+    "interval-specifier": dict(consul_snapshot_interval="%h"),
+    "retain-none": dict(consul_snapshot_retain=0),
+    "folder-with-space": dict(consul_snapshot_dir="/var/lib/consul snapshots"),
+}
+CLIENTS = {
+    "client-default": {},
+    "client-with-snapshots": dict(consul_snapshot_enabled=True),
+}
+PLAYBOOK = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: The consul role's checks
+      ansible.builtin.include_role:
+        name: discovery.consul_dns.consul
+        tasks_from: validate
+"""
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """{host: the failure line of its run, or None when it passed}."""
+    workdir = tmp_path_factory.mktemp("snapshot-settings")
+    everyone = dict(SERVERS, **CLIENTS)
+    hosts = dict((name, dict(settings, consul_bind_address="127.0.0.%d" % (10 + index)))
+                 for index, (name, settings) in enumerate(everyone.items()))
+    proc = run_play(workdir, PLAYBOOK, hosts, children=dict(consul_servers=dict(hosts=dict((name, {}) for name in SERVERS))),
+                    args=["-e", "consul_bootstrap_expect=1"])
+    found = dict((name, None) for name in hosts)
+    # a check of one host (fatal) or of a loop item (failed, the paths)
+    for match in re.finditer(r"^(?:fatal: \[(\S+)\]: FAILED!|failed: \[(\S+)\] \(item=.*?\)) => (.*)$", proc.stdout, re.M):
+        found[match.group(1) or match.group(2)] = match.group(3)
+    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return found
+
+
+@pytest.mark.parametrize("host", ["defaults", "nightly", "client-default"])
+def test_the_defaults_and_a_calendar_event_pass(refusals, host):
+    assert refusals[host] is None
+
+
+@pytest.mark.parametrize("host,named", [
+    ("interval-adds-a-line", "consul_snapshot_interval must be a systemd calendar event"),
+    ("interval-specifier", "consul_snapshot_interval must be a systemd calendar event"),
+    ("retain-none", "consul_snapshot_retain must be 1 or more, got 0"),
+    ("folder-with-space", "consul_snapshot_dir must be an absolute path"),
+    ("client-with-snapshots", "consul_snapshot_enabled is for servers only"),
+])
+def test_each_bad_setting_is_refused_naming_it(refusals, host, named):
+    assert refusals[host] is not None and named in refusals[host], refusals[host]
