@@ -14,6 +14,8 @@ description:
   - Lays out what M(discovery.consul_dns.consul_status) read and the agents' certificates (their end of
     validity as M(discovery.consul_dns.host_state) read it) as tables of plain text, one line a row.
   - Adds a problem for each certificate with fewer than O(warn_days) days left, or that could not be read.
+  - Lays out the newest snapshot of each server that takes them (C(status_snapshot) of O(hostvars)) and its
+    age; a server with none, or whose newest is older than O(snapshot_max_hours), is a problem.
 options:
   _input:
     description: The result of M(discovery.consul_dns.consul_status).
@@ -39,6 +41,13 @@ options:
     description: A certificate with fewer days left than this is a problem.
     type: int
     default: 30
+  snapshot_max_hours:
+    description:
+      - A server whose newest snapshot is older than this many hours is a problem. Each host of O(hosts)
+        with C(status_snapshot) (C(newest), the newest snapshot's modification time in seconds since the
+        epoch, or null when it has none) is reported.
+    type: float
+    default: 25
 author:
   - discovery.consul_dns maintainers (@discovery)
 """
@@ -78,18 +87,40 @@ def table(header, rows):
 
 
 def _certificates(hostvars, hosts):
+    return dict((host, files) for host, files in _host_facts(hostvars, hosts, "status_certificates").items() if files)
+
+
+def _host_facts(hostvars, hosts, name):
     found = {}
     for host in hosts or []:
         try:
-            files = hostvars[host].get("status_certificates")
+            value = hostvars[host].get(name)
         except (KeyError, AttributeError):
-            files = None
-        if files:
-            found[host] = files
+            value = None
+        if value is not None:
+            found[host] = value
     return found
 
 
-def status_report(status, hostvars=None, hosts=None, now=None, warn_days=30):
+def _snapshots(hostvars, hosts, moment, max_hours, problems):
+    """The table of the servers' newest snapshots; a problem for each server with none or too old a one."""
+    epoch = datetime.datetime(1970, 1, 1)
+    rows = []
+    for host, snapshot in sorted(_host_facts(hostvars, hosts, "status_snapshot").items()):
+        newest = (snapshot or {}).get("newest")
+        if newest is None:
+            rows.append([host, "none", "-"])
+            problems.append("no snapshot on %s" % host)
+            continue
+        taken = epoch + datetime.timedelta(seconds=float(newest))
+        hours = (moment - taken).total_seconds() / 3600
+        rows.append([host, taken.strftime(STAMP), "%.1f" % hours])
+        if hours > float(max_hours):
+            problems.append("the newest snapshot on %s is %.1f hours old (%s), more than %s" % (host, hours, taken.strftime(STAMP), max_hours))
+    return table(["SERVER", "NEWEST SNAPSHOT", "AGE (HOURS)"], rows) if rows else []
+
+
+def status_report(status, hostvars=None, hosts=None, now=None, warn_days=30, snapshot_max_hours=25):
     if not isinstance(status, dict):
         raise AnsibleFilterError("status_report: its input is consul_status' result, not %r" % type(status).__name__)
     moment = _moment(now, "now")
@@ -130,6 +161,9 @@ def status_report(status, hostvars=None, hosts=None, now=None, warn_days=30):
                 problems.append("certificate %s on %s ends in %d days (%s), fewer than %s" % (path, host, days, end, warn_days))
     lines += table(["HOST", "CERTIFICATE", "ENDS", "DAYS LEFT"], rows)
     lines.append("")
+    snapshots = _snapshots(hostvars, hosts, moment, snapshot_max_hours, problems)
+    if snapshots:
+        lines += snapshots + [""]
     lines += ["PROBLEM: %s" % problem for problem in problems] or ["no problems"]
     return dict(lines=lines, problems=problems)
 

@@ -58,3 +58,29 @@ def test_bad_input_is_named(status, now):
 
 def test_the_filter_is_registered_under_its_name():
     assert FilterModule().filters() == {"status_report": status_report}
+
+
+# 2026-12-03T12:00:00Z in seconds since the epoch
+NOW_EPOCH = 1796299200
+
+
+@pytest.mark.parametrize("newest,problem", [
+    (NOW_EPOCH - 1800, None),
+    (NOW_EPOCH - 26 * 3600, "the newest snapshot on node1 is 26.0 hours old (2026-12-02T10:00:00Z), more than 25"),
+    (None, "no snapshot on node1"),
+])
+def test_each_servers_newest_snapshot_is_shown_and_one_missing_or_too_old_is_a_problem(newest, problem):
+    report = status_report(STATUS, dict(node1=dict(status_snapshot=dict(newest=newest)), web1={}), ["node1", "web1"], NOW)
+    assert report["problems"] == ([problem] if problem else [])
+    rows = [line.split() for line in report["lines"] if line.startswith("node1 ")][-1:]   # after its Raft row
+    assert rows == [["node1", "2026-12-03T11:30:00Z", "0.5"] if newest == NOW_EPOCH - 1800 else
+                    ["node1", "2026-12-02T10:00:00Z", "26.0"] if newest else ["node1", "none", "-"]]
+
+
+def test_a_tighter_snapshot_bound_is_taken():
+    report = status_report(STATUS, dict(node1=dict(status_snapshot=dict(newest=NOW_EPOCH - 3 * 3600))), ["node1"], NOW, 30, 2)
+    assert report["problems"] == ["the newest snapshot on node1 is 3.0 hours old (2026-12-03T09:00:00Z), more than 2"]
+
+
+def test_no_snapshot_table_without_servers_that_take_them():
+    assert not any(line.startswith("SERVER") for line in status_report(STATUS, {}, [], NOW)["lines"])
