@@ -18,7 +18,7 @@ import time
 import dns.exception
 import pytest
 
-from harness import PODMAN_GROUP, failure_lines, play_recap
+from harness import PODMAN_GROUP, cluster_state_digests, failure_lines, play_recap
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
                     RETURN_BOUND, SERVERS, VENV_BIN, converge, QueryStream, ask, lab_env, management_token, on, wait_until)
 
@@ -317,24 +317,27 @@ def test_the_gossip_key_is_rotated_with_no_agent_restarted_and_every_answer_full
 
 
 def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_certificate_near_its_end(lab):
-    """playbooks/status.yml as a monitoring check: exit 0 with every peer, instance and forwarder shown;
-    with web2's backend stopped and certificates counted as near their end (a warning threshold above
-    their validity), a failure naming both."""
+    """playbooks/status.yml as a monitoring check: exit 0 with every peer, instance, forwarder and
+    server's newest snapshot shown; with web2's backend stopped, certificates counted as near their end
+    (a warning threshold above their validity) and snapshots as too old, a failure naming all three."""
     healthy = converge(playbook=COLLECTION_PLAYBOOK % "status")
     assert healthy.returncode == 0, healthy.stdout[-5000:]
-    for shown in ["leader node", "no problems", "10.89.50.31, 10.89.50.32", "LAN dc bj", "/etc/consul.d/tls/agent.pem"]:
+    for shown in ["leader node", "no problems", "10.89.50.31, 10.89.50.32", "LAN dc bj", "/etc/consul.d/tls/agent.pem",
+                  "NEWEST SNAPSHOT"]:
         assert shown in healthy.stdout, (shown, healthy.stdout[-5000:])
     print("\n".join(line for line in healthy.stdout.splitlines() if line.startswith('        "')))
     on("web2", "systemctl", "stop", "web-backend")
     try:
         assert wait_until(lambda: ask(SERVICE)[1] == sorted(set(ALL) - {BACKENDS["web2"]}), timeout=LEAVE_BOUND + 5) is not None
-        broken = converge("-e", "status_certificate_warn_days=10000", playbook=COLLECTION_PLAYBOOK % "status")
+        broken = converge("-e", "status_certificate_warn_days=10000", "-e", "status_snapshot_max_hours=0",
+                          playbook=COLLECTION_PLAYBOOK % "status")
     finally:
         on("web2", "systemctl", "start", "web-backend")
     assert broken.returncode != 0
     failure = failure_lines(broken.stdout)
     assert "web on web2 (10.89.50.22) is critical" in failure, broken.stdout[-5000:]
     assert re.search(r"certificate /etc/consul\.d/tls/agent\.pem on node1 ends in \d+ days", failure), broken.stdout[-5000:]
+    assert re.search(r"the newest snapshot on node1 is [0-9.]+ hours old \([0-9TZ:-]+\), more than 0", failure), broken.stdout[-5000:]
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5) is not None
 
 
@@ -553,6 +556,61 @@ def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
     assert len(secrets) >= 2 + 1 + 8 + 2   # key, management and dns-read tokens, 8 agent tokens, TLS keys
     assert "+ui = true" in output      # the diff of consul.hcl is there, verbosely
     assert [name for name, secret in secrets.items() if secret in output] == []
+
+
+def lab_state_digests(token):
+    """What a snapshot holds, read through node1's agent with the management token (harness.cluster_state_digests)."""
+    return cluster_state_digests(lambda path: consul_api("node1", path, token))
+
+
+def test_every_servers_lost_state_is_restored_from_a_snapshot_and_dns_answers_every_backend_again(lab, tmp_path):
+    """The restore drill: a snapshot taken by the servers' own unit and fetched (snapshot.yml), every
+    server stopped and its whole data folder wiped, then restore.yml (site.yml with the snapshot) on the
+    servers: the catalog, the ACL tokens and policies, the KV store and the prepared queries read back
+    identical (digests of their API reads), the management token kept on the controller works, and every
+    backend is answered again. The restore's time is printed (docs/performance.md)."""
+    token = management_token()
+    for host in SERVERS:
+        assert on(host, "systemctl", "is-active", "consul-snapshot.timer").stdout.strip() == "active", host
+        assert on(host, "stat", "-c", "%a %U", "/etc/consul.d/snapshot.token").stdout.split() == ["600", "root"], host
+    on("node1", *AGENT_CURL, "-X", "PUT", "-H", "X-Consul-Token: " + token, "--data-binary", "drill",
+       AGENT_API + "/v1/kv/drill/marker")
+    proc = converge("-e", "snapshot_fetch_dir=" + str(tmp_path), playbook="../../playbooks/snapshot.yml")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    [snapshot] = tmp_path.glob("consul-*.snap")
+    assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600 and stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    kept = on("node1", "stat", "-c", "%a %U %n", "/var/lib/consul-snapshots", "/var/lib/consul-snapshots/" + snapshot.name)
+    assert [line.split()[:2] for line in kept.stdout.splitlines()] == [["700", "root"], ["600", "root"]]
+    before = lab_state_digests(token)
+
+    for host in SERVERS:
+        on(host, "systemctl", "stop", "consul")
+    for host in SERVERS:
+        on(host, "sh", "-c", "rm -rf /var/lib/consul/* && systemctl start consul")
+    assert wait_until(lambda: cluster_whole(acl_bootstrapped=False), timeout=90, interval=1) is not None
+    assert consul_api("node1", "/v1/kv/drill/marker", token, check=False) is None   # the state is gone
+
+    started = time.monotonic()
+    proc = converge("-e", "consul_snapshot_restore_file=" + str(snapshot), "--limit", "consul_servers:localhost",
+                    playbook="../../playbooks/restore.yml")
+    played = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    # without the restore the run bootstraps the empty cluster anew: another management token, nothing of the state
+    assert management_token() == token
+    assert lab_state_digests(token) == before
+    assert "restored the snapshot (sha256 " in proc.stdout
+    answered = wait_until(lambda: ask(SERVICE)[1] == ask("web.zhangeamon.com")[1] == ALL, timeout=60)
+    assert answered is not None
+    print("restore: restore.yml on the servers %.1f s, every backend answered %.1f s after it began"
+          % (played, time.monotonic() - started))
+    assert consul_api("node1", "/v1/kv/drill/marker", token)[0]["Value"] == "ZHJpbGw="   # base64 of "drill"
+
+    # again: the cluster holds its state, nothing is restored and nothing changes
+    proc = converge("-e", "consul_snapshot_restore_file=" + str(snapshot), "--limit", "consul_servers:localhost",
+                    playbook="../../playbooks/restore.yml")
+    assert proc.returncode == 0 and "the cluster holds its own state already" in proc.stdout, proc.stdout[-3000:]
+    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), proc.stdout[-3000:]
+    on("node1", *AGENT_CURL, "-X", "DELETE", "-H", "X-Consul-Token: " + token, AGENT_API + "/v1/kv/drill/marker")
 
 
 def test_a_rebuilt_cluster_is_bootstrapped_again_and_its_token_works_from_ansible_vault(lab, tmp_path):
