@@ -72,7 +72,7 @@ def test_the_script_keeps_the_newest_snapshots_root_only(saved):
 def test_a_failed_save_leaves_no_file_and_fails(saved, tmp_path):
     env = dict(os.environ, CONSUL_HTTP_ADDR="http://127.0.0.1:1", CONSUL_HTTP_TOKEN_FILE="/nonexistent")
     proc = subprocess.run([sys.executable, SCRIPT, "--consul", CONSUL_BIN, "--dir", str(tmp_path / "kept"),
-                           "--retain", "2"], capture_output=True, text=True, env=env, check=False)
+                           "--retain", "2", "--attempts", "1"], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 1 and "no snapshot saved" in proc.stderr
     assert [name for name in os.listdir(tmp_path / "kept") if not name.startswith(".consul-")] == []
 

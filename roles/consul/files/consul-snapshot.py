@@ -41,15 +41,29 @@ def to_remove(names, retain):
     return snapshots[:max(len(snapshots) - retain, 0)] + partial
 
 
-def save(consul, folder, retain, now=None, run=subprocess.run):
-    """Take one snapshot into ``folder``, then remove what ``to_remove`` names; the new file's path."""
+# a snapshot is asked of the leader: one that is being elected, or a server that has just joined,
+# fails it for a moment; a timer's run is worth a few seconds' patience
+ATTEMPTS = 3
+RETRY_DELAY = 5
+
+
+def save(consul, folder, retain, now=None, run=subprocess.run, sleep=time.sleep, attempts=ATTEMPTS):
+    """Take one snapshot into ``folder`` (``attempts`` tries), then remove what ``to_remove`` names;
+    the new file's path."""
     os.umask(0o077)
     if not os.path.isdir(folder):
         os.makedirs(folder, 0o700)
     os.chmod(folder, 0o700)
     name = snapshot_name(time.time() if now is None else now)
     partial = os.path.join(folder, PARTIAL_PREFIX + name[len("consul-"):] + ".partial")
-    run([consul, "snapshot", "save", partial], check=True)
+    for attempt in range(1, attempts + 1):
+        try:
+            run([consul, "snapshot", "save", partial], check=True)
+            break
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            sleep(RETRY_DELAY)
     # the consul CLI makes its file 0666 whatever the umask: only the folder (0700) protected it so far
     os.chmod(partial, 0o600)
     path = os.path.join(folder, name)
@@ -71,9 +85,10 @@ def main(argv=None):
     parser.add_argument("--consul", required=True, help="the consul binary")
     parser.add_argument("--dir", required=True, help="the folder of the snapshots")
     parser.add_argument("--retain", required=True, type=positive, help="how many snapshots to keep")
+    parser.add_argument("--attempts", default=ATTEMPTS, type=positive, help="tries of each save (default %(default)s)")
     args = parser.parse_args(argv)
     try:
-        path = save(args.consul, args.dir, args.retain)
+        path = save(args.consul, args.dir, args.retain, attempts=args.attempts)
     except (OSError, subprocess.CalledProcessError) as exc:
         print("consul-snapshot: no snapshot saved: %s" % exc, file=sys.stderr)
         return 1

@@ -68,9 +68,25 @@ def test_a_failed_save_keeps_the_snapshots_there_and_fails(tmp_path):
     def failing(command, check):
         raise subprocess.CalledProcessError(1, command)
 
+    pauses = []
     with pytest.raises(subprocess.CalledProcessError):
-        script.save("/usr/bin/consul", str(folder), 1, now=1796389200, run=failing)
+        script.save("/usr/bin/consul", str(folder), 1, now=1796389200, run=failing, sleep=pauses.append)
     assert os.listdir(folder) == ["consul-20261204T120000Z.snap"]
+    assert pauses == [script.RETRY_DELAY] * (script.ATTEMPTS - 1)
+
+
+def test_a_save_that_fails_for_a_moment_is_tried_again(tmp_path):
+    tries = []
+
+    def flaky(command, check):
+        tries.append(command)
+        if len(tries) < 3:
+            raise subprocess.CalledProcessError(1, command)   # a leader being elected
+        with open(command[-1], "w") as handle:
+            handle.write("snapshot")
+
+    path = script.save("/usr/bin/consul", str(tmp_path), 2, now=1796389200, run=flaky, sleep=lambda seconds: None)
+    assert len(tries) == 3 and os.listdir(tmp_path) == [os.path.basename(path)]
 
 
 @pytest.mark.parametrize("retain", ["0", "-1", "x"])
