@@ -19,7 +19,7 @@ import dns.exception
 import pytest
 
 from harness import PODMAN_GROUP, cluster_state_digests, failure_lines, play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, ConnectingClient, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
                     RETURN_BOUND, SERVERS, VENV_BIN, converge, QueryStream, ask, lab_env, management_token, on, wait_until)
 
 pytestmark = [
@@ -556,6 +556,42 @@ def test_no_secret_appears_in_verbose_output_or_diffs(rolling_change):
     assert len(secrets) >= 2 + 1 + 8 + 2   # key, management and dns-read tokens, 8 agent tokens, TLS keys
     assert "+ui = true" in output      # the diff of consul.hcl is there, verbosely
     assert [name for name, secret in secrets.items() if secret in output] == []
+
+
+def test_a_dead_server_is_replaced_by_a_new_host_converged_alone_with_no_failed_answer_or_connection(lab):
+    """node3's host destroyed (its container removed: its disk, Raft data, keys and certificate gone) and
+    a new one made with the same name and address, converged with the forwarders only (converge.yml
+    --limit node3:dns_forwarders, the forwarders to drain it): the new server joins the running cluster kept out of the forwarders until its tokens are applied,
+    Consul replaces the dead peer at its address in Raft, autopilot makes it a voter. Throughout, the
+    forwarder is asked every 50 ms and a client connects to every address it is given: no failed,
+    empty or partial answer (a SERVFAIL allowed for the host's death), no failed connection. The time
+    from the destruction until three voters is printed (docs/operations.md)."""
+    old_id = on("node3", "cat", "/var/lib/consul/node-id").stdout.strip()
+    # the client asks the service's name, which the forwarders forward to the servers (an alias is their own)
+    with QueryStream(SERVICE) as stream, ConnectingClient(SERVICE) as client:
+        started = time.monotonic()
+        subprocess.run(["bash", os.path.join(LAB, "lab.sh"), "rebuild", "node3"], env=lab_env(), capture_output=True,
+                       check=True)
+        proc = converge("--limit", "node3:dns_forwarders")
+        converged = time.monotonic() - started
+        assert proc.returncode == 0, proc.stdout[-5000:]
+        voters = wait_until(cluster_whole, timeout=90, interval=0.5)
+        whole = time.monotonic() - started
+        time.sleep(2)   # the answers just after, too
+    print("server replaced: converged %.1f s, three voters %.1f s after the host was destroyed" % (converged, whole))
+    assert voters is not None, "no three voters 90 s after the new node3 converged"
+    stopping_servfails(stream, 1)
+    assert stream.failed() - stream.counts.get("SERVFAIL", 0) == 0, stream.report()
+    assert stream.counts["full"] >= stream.minimum() and not stream.counts.get("empty") and not stream.counts.get("partial"), \
+        stream.report()
+    assert client.failed() == 0 and client.counts["connected"] > 0, client.report()
+    new_id = on("node3", "cat", "/var/lib/consul/node-id").stdout.strip()
+    peers = consul_api("node1", "/v1/operator/raft/configuration", management_token())["Servers"]
+    assert new_id != old_id and sorted(peer["ID"] for peer in peers if peer["Node"] == "node3") == [new_id], peers
+    assert len(peers) == 3 and all(peer["Voter"] for peer in peers), peers
+    again = converge("--limit", "node3:dns_forwarders")
+    assert again.returncode == 0 and all(counts["changed"] == 0 for counts in play_recap(again.stdout).values()), \
+        again.stdout[-3000:]
 
 
 def lab_state_digests(token):

@@ -7,6 +7,7 @@
 #   lab.sh image        build the systemd image of LAB_RELEASE (debootstrap; no registry needed)
 #   lab.sh up           (re)create the network and the hosts of tests/lab/hosts.txt
 #   lab.sh down         remove them
+#   lab.sh rebuild HOST a host destroyed and made anew from the image (same name and address)
 #   lab.sh network NAME SUBNET   create a network (for molecule), removing an old one first
 #                                (with LAB_NETWORK=<prefix of NAME>, `down` removes it again)
 #   lab.sh exec HOST CMD...      run a command on a host
@@ -161,6 +162,33 @@ down() {
   fi
 }
 
+# one host of hosts.txt, started from the image on the lab's network
+run_host() {
+  local name=$1 address=$2 net=$3
+  podman run -d --name "$PREFIX$name" --hostname "$name" --network "$net" --ip "$address" \
+    --no-hosts --dns=none --systemd=always "${HOST_CAPS[@]}" "$IMAGE" /sbin/init >/dev/null
+}
+
+wait_systemd() {
+  local name=$1 address=$2 state=
+  for _ in $(seq 1 100); do
+    state=$(podman exec "$PREFIX$name" systemctl is-system-running 2>/dev/null || true)
+    [[ $state == running || $state == degraded ]] && break
+    sleep 0.2
+  done
+  log "$name ($address): systemd $state"
+}
+
+# A host destroyed and made anew: the same name and address, a fresh disk (a dead server replaced)
+rebuild() {
+  local host=$1 name address _comment net
+  read -r name address _comment < <(grep "^$host " "$here/hosts.txt") || { log "no host $host in hosts.txt"; exit 2; }
+  net=$(podman inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}' "$PREFIX$host")
+  podman rm -f -t 0 "$PREFIX$host" >/dev/null
+  run_host "$name" "$address" "$net"
+  wait_systemd "$name" "$address"
+}
+
 up() {
   image
   down
@@ -170,17 +198,11 @@ up() {
   local name address
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
-    podman run -d --name "$PREFIX$name" --hostname "$name" --network "$net" --ip "$address" \
-      --no-hosts --dns=none --systemd=always "${HOST_CAPS[@]}" "$IMAGE" /sbin/init >/dev/null
+    run_host "$name" "$address" "$net"
   done <"$here/hosts.txt"
   while read -r name address _comment; do
     [[ -z $name || $name == \#* ]] && continue
-    for _ in $(seq 1 100); do
-      state=$(podman exec "$PREFIX$name" systemctl is-system-running 2>/dev/null || true)
-      [[ $state == running || $state == degraded ]] && break
-      sleep 0.2
-    done
-    log "$name ($address): systemd $state"
+    wait_systemd "$name" "$address"
   done <"$here/hosts.txt"
 }
 
@@ -188,8 +210,9 @@ case ${1:-} in
   image) image ;;
   up) up ;;
   down) down ;;
+  rebuild) rebuild "$2" ;;
   network) network "$2" "$3" ;;
   exec) shift; host=$1; shift; podman exec "$PREFIX$host" "$@" ;;
   image-name) echo "$IMAGE" ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,19p' "$0" >&2; exit 2 ;;
 esac
