@@ -17,7 +17,9 @@ description:
     server that administers ACLs, instead of one step per host.
   - Needs a token with C(acl = "write") (the management token).
   - Returns each token's secret. Run the task with C(no_log) so that no secret reaches output or logs.
-  - Only creates and updates; M(discovery.consul_dns.consul_acl_token) deletes.
+  - Creates and updates the tokens listed. With O(purge_prefix), also deletes every other token whose
+    description starts with that prefix and is not in O(keep), the tokens of hosts that are gone (the
+    consul role purges the agent tokens of nodes no longer in its inventory).
 extends_documentation_fragment:
   - discovery.consul_dns.connection
   - discovery.consul_dns.attributes
@@ -64,6 +66,16 @@ options:
         description: Keep the token in this datacenter only.
         type: bool
         default: false
+  purge_prefix:
+    description:
+      - Delete every token whose description starts with this prefix and is neither in O(tokens) nor in
+        O(keep). At least one character; nothing is deleted without it.
+    type: str
+  keep:
+    description: Descriptions of tokens O(purge_prefix) must not delete besides those of O(tokens) (hosts outside the play).
+    type: list
+    elements: str
+    default: []
 seealso:
   - module: discovery.consul_dns.consul_acl_token
 author:
@@ -98,20 +110,32 @@ tokens:
   returned: always
   type: dict
   sample: {"agent token of web1": {accessor_id: 6a1253d2-1785-24fd-91c2-f8e78c745511, changed: false, service_identities: [web]}}
+purged:
+  description: The descriptions of the tokens O(purge_prefix) deleted (would delete, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["agent token of web4"]
 """
 
-from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import TOKEN_OPTIONS, ensure_token, read_token
+from ansible_collections.discovery.consul_dns.plugins.module_utils.acl_tokens import TOKEN_OPTIONS, comparable, ensure_token, read_token
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
 
 
 def main():
     # the tokens' definitions, not their secrets (which only the result holds)
-    module = ConsulModule(argument_spec=dict(tokens=dict(type="list", elements="dict", required=True, no_log=False,
-                                                         options=TOKEN_OPTIONS)))
+    module = ConsulModule(argument_spec=dict(
+        tokens=dict(type="list", elements="dict", required=True, no_log=False, options=TOKEN_OPTIONS),
+        purge_prefix=dict(type="str"),
+        keep=dict(type="list", elements="str", default=[], no_log=False),
+    ))
     wanted = module.params["tokens"]
+    purge_prefix = module.params["purge_prefix"]
     module.keyed_diff()
     results = {}
     with module.errors():
+        if purge_prefix is not None and not purge_prefix:
+            raise OptionError("purge_prefix", "must hold at least one character: an empty prefix would purge every token")
         descriptions = [spec["description"] for spec in wanted]
         repeated = sorted(set(d for d in descriptions if descriptions.count(d) > 1))
         if repeated:
@@ -131,7 +155,22 @@ def main():
             if token:
                 result.update(accessor_id=token["AccessorID"], secret_id=token["SecretID"])
             results[spec["description"]] = result
-    module.exit(tokens=results)
+        purged = purge(module, listed, purge_prefix, set(descriptions) | set(module.params["keep"])) if purge_prefix else []
+    module.exit(tokens=results, purged=purged)
+
+
+def purge(module, listed, prefix, kept):
+    """Delete the listed tokens whose description starts with ``prefix`` and is not ``kept``; their descriptions."""
+    gone = sorted((token for token in listed
+                   if (token.get("Description") or "").startswith(prefix) and token["Description"] not in kept),
+                  key=lambda token: token["Description"])
+    for stub in gone:
+        token = module.client.acl_read("token", stub["AccessorID"])
+        if token is None:   # deleted meanwhile
+            continue
+        module.change(comparable(token), None, key=stub["Description"])
+        module.apply(module.client.acl_delete, "token", stub["AccessorID"])
+    return [token["Description"] for token in gone]
 
 
 if __name__ == "__main__":

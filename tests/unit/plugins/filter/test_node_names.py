@@ -1,0 +1,26 @@
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.discovery.consul_dns.plugins.filter.node_names import FilterModule, node_names
+
+
+def test_the_inventory_name_short_unless_the_inventory_gives_a_node_name():
+    hostvars = {"web1.example.com": {}, "web2": {"consul_node_name": "backend-2"}, "dns1": {"consul_node_name": ""}}
+    assert node_names(["web1.example.com", "web2", "dns1"], hostvars) == ["web1", "backend-2", "dns1"]
+
+
+def test_each_name_once_and_none_for_no_hosts():
+    assert node_names(["a", "a.example.com"], {"a": {}, "a.example.com": {}}) == ["a"]
+    assert node_names([], {}) == []
+
+
+def test_a_host_outside_the_inventory_is_named():
+    with pytest.raises(AnsibleFilterError, match="'gone' is not an inventory host"):
+        node_names(["gone"], {})
+
+
+def test_the_filter_is_registered_under_its_name():
+    assert FilterModule().filters() == {"node_names": node_names}
