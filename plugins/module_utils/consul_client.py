@@ -397,6 +397,18 @@ class ConsulClient:
         """Every node of the datacenter (those with every pair of ``node_meta``)."""
         return self._get("reading the catalog's nodes", "/v1/catalog/nodes", self._dc_params() + _node_meta_params(node_meta)) or []
 
+    def catalog_node(self, node):
+        """The node's catalog entry with its services (None when the catalog does not have it)."""
+        return self._get("reading the catalog's node %s" % node, "/v1/catalog/node/%s" % node, self._dc_params())
+
+    def catalog_deregister_node(self, node):
+        """The node, its services and its checks out of the catalog (the management token; a client agent's
+        API refuses it, http_config.block_endpoints)."""
+        body = {"Node": node}
+        if self.datacenter:
+            body["Datacenter"] = self.datacenter
+        self._request("deregistering the node %s" % node, "PUT", "/v1/catalog/deregister", body=body)
+
     def catalog_services(self):
         """The name of every service of the datacenter, with the tags its instances carry."""
         return self._get("reading the catalog's services", "/v1/catalog/services", self._dc_params()) or {}
