@@ -145,3 +145,49 @@ def test_many_tokens_in_one_task_as_the_role_makes_every_hosts_token(acl_agent):
     finally:
         for token in tokens:
             run_module("consul_acl_token", dict(conn, description=token["description"], state="absent"))
+
+
+def test_the_tokens_of_hosts_that_are_gone_are_purged_by_their_prefix_and_no_other(acl_agent):
+    """consul_acl_tokens with purge_prefix: of the tokens with that prefix, those neither listed nor kept
+    are deleted (check mode and --diff say so first, deleting nothing); a token of another prefix stays;
+    an empty prefix is refused naming the option."""
+    conn = acl_agent.connection()
+    prefix = "it purge agent token of "
+    names = ("web1", "web2", "gone1", "gone2")
+    for name in names:
+        run_module("consul_acl_token", dict(conn, description=prefix + name))
+    run_module("consul_acl_token", dict(conn, description="it purge other token"))
+    listed = [dict(description=prefix + "web1")]
+    try:
+        dry = run_module("consul_acl_tokens", dict(conn, tokens=listed, keep=[prefix + "web2"], purge_prefix=prefix),
+                         check=True, diff=True)
+        assert dry["changed"] is True and dry["purged"] == [prefix + "gone1", prefix + "gone2"]
+        assert sorted(dry["diff"]["before"]) == [prefix + "gone1", prefix + "gone2"] and dry["diff"]["after"] == {}
+        assert prefix + "gone1" in [t["Description"] for t in acl_agent.api("GET", "/v1/acl/tokens")]
+        done = run_module("consul_acl_tokens", dict(conn, tokens=listed, keep=[prefix + "web2"], purge_prefix=prefix))
+        assert done["changed"] is True and done["purged"] == [prefix + "gone1", prefix + "gone2"]
+        left = sorted(t["Description"] for t in acl_agent.api("GET", "/v1/acl/tokens") if t["Description"].startswith("it purge"))
+        assert left == [prefix + "web1", prefix + "web2", "it purge other token"]
+        again = run_module("consul_acl_tokens", dict(conn, tokens=listed, keep=[prefix + "web2"], purge_prefix=prefix))
+        assert again["changed"] is False and again["purged"] == []
+        refused = run_module("consul_acl_tokens", dict(conn, tokens=listed, purge_prefix=""))
+        assert refused.get("failed") and refused["msg"].startswith("purge_prefix: ")
+    finally:
+        for description in [prefix + name for name in names] + ["it purge other token"]:
+            run_module("consul_acl_token", dict(conn, description=description, state="absent"))
+
+
+def test_a_node_that_is_gone_is_taken_out_of_the_catalog_once(acl_agent):
+    """consul_catalog_node: an external node with a service, deregistered (check mode and --diff first,
+    nothing removed), then nothing left to do."""
+    conn = acl_agent.connection()
+    registration = dict(Node="it-gone-node", Address="192.0.2.33", Service=dict(Service="it-gone", ID="it-gone-1", Port=80))
+    acl_agent.api("PUT", "/v1/catalog/register", json=registration)
+    dry = run_module("consul_catalog_node", dict(conn, name="it-gone-node"), check=True, diff=True)
+    assert dry["changed"] is True and dry["services"] == ["it-gone-1"]
+    assert dry["diff"] == dict(before=dict(node="it-gone-node", services=["it-gone-1"]), after={})
+    assert acl_agent.api("GET", "/v1/catalog/node/it-gone-node") is not None
+    done = run_module("consul_catalog_node", dict(conn, name="it-gone-node"))
+    assert done["changed"] is True and acl_agent.api("GET", "/v1/catalog/node/it-gone-node") is None
+    again = run_module("consul_catalog_node", dict(conn, name="it-gone-node"))
+    assert again["changed"] is False and again["services"] == []
