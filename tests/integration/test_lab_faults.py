@@ -17,10 +17,13 @@ import time
 
 import dns.exception
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from harness import PODMAN_GROUP, cluster_state_digests, failure_lines, play_recap
-from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, ConnectingClient, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
-                    RETURN_BOUND, SERVERS, VENV_BIN, converge, QueryStream, ask, lab_env, management_token, on, wait_until)
+from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
+                    RETURN_BOUND, SERVERS, VENV_BIN, ConnectingClient, EveryInterval, QueryStream, converge, ask, lab_env,
+                    management_token, on, wait_until)
 
 pytestmark = [
     pytest.mark.slow,
@@ -395,6 +398,78 @@ def test_renewed_certificates_and_keys_are_taken_by_a_reload_with_no_agent_resta
     assert consul_api("web1", "/v1/agent/self", management_token(), check=False) is not None
     proc = converge("--tags", "consul", "--limit", ",".join(renewed))
     assert set(counts["changed"] for counts in play_recap(proc.stdout).values()) == {0}, proc.stdout[-3000:]
+
+
+class AgentApis(EveryInterval):
+    """Every half second, through each host's own agent over HTTPS (its certificate, the CA bundle on the
+    host), the catalog's services: answered by the leader, so over RPC from a client to a server and from
+    a server to the leader. Counts the answers and the failures."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, hosts):
+        super().__init__()
+        self.hosts = hosts
+        self.failures = []
+
+    def __str__(self):
+        return "HTTPS and RPC through the agents of %s" % ", ".join(self.hosts)
+
+    def once(self):
+        for host in self.hosts:
+            proc = on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
+            if proc.returncode == 0 and '"web"' in proc.stdout:
+                self.counts["answered"] += 1
+            else:
+                self.counts["failed"] += 1
+                self.failures.append((self.elapsed(), host, proc.returncode, proc.stderr[-200:]))
+
+    def report(self):
+        return "%s; failures: %s" % (super().report(), self.failures[:10])
+
+
+def certificate_names(pem):
+    """(subject CN, issuer CN) of each certificate of a PEM text."""
+    found = []
+    for block in re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", pem, re.S):
+        certificate = x509.load_pem_x509_certificate(block.encode())
+        found.append(tuple(name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+                           for name in (certificate.subject, certificate.issuer)))
+    return found
+
+
+def test_the_ca_is_replaced_through_a_bundle_of_both_with_https_and_rpc_working_throughout(lab):
+    """rotate_ca.yml: a new CA trusted beside the old one everywhere, every certificate made again by it,
+    the old one dropped, in three site.yml runs taken by reloads. Throughout, the forwarder is asked
+    every 50 ms and the catalog is read over HTTPS through a client's, a forwarder's and a server's
+    agent (RPC to the leader): no failure. Then every agent trusts the new CA alone, presents a
+    certificate of it on HTTPS and RPC, no agent was restarted, and a run after changes nothing."""
+    tls_dir = os.path.join(LAB, ".consul-bj-tls")
+    with open(os.path.join(tls_dir, "ca.pem"), encoding="utf-8") as handle:
+        [(old_ca, _issuer)] = certificate_names(handle.read())
+    pids = consul_main_pids()
+    with QueryStream(SERVICE) as stream, AgentApis(["web1", "dns1", "node2"]) as apis:
+        proc = converge(playbook="../../playbooks/rotate_ca.yml")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert stream.failed() == 0 and stream.counts["full"] == stream.total >= stream.minimum(), stream.report()
+    assert apis.counts["failed"] == 0 and apis.counts["answered"] > 0, apis.report()
+    with open(os.path.join(tls_dir, "ca.pem"), encoding="utf-8") as handle:
+        [(new_ca, _issuer)] = certificate_names(handle.read())
+    assert new_ca != old_ca and new_ca.startswith("Consul agent CA bj.zhangeamon.com ")
+    assert sorted(name for name in os.listdir(tls_dir) if name.startswith("ca")) == ["ca-key.pem", "ca.pem"]
+    with open(os.path.join(tls_dir, "controller.pem"), encoding="utf-8") as handle:
+        assert [issuer for _subject, issuer in certificate_names(handle.read())] == [new_ca]
+    for host in AGENTS:
+        assert certificate_names(on(host, "cat", "/etc/consul.d/tls/ca.pem").stdout) == [(new_ca, new_ca)], host
+        assert [issuer for _subject, issuer in certificate_names(on(host, "cat", "/etc/consul.d/tls/agent.pem").stdout)] \
+            == [new_ca], host
+    for host, port, kind in (("web1", 8501, "https"), ("node2", 8501, "https"), ("node2", 8300, "rpc")):
+        presented, written = presented_and_written(host, port, kind)
+        assert presented == written, (host, kind)
+    assert consul_main_pids() == pids
+    again = converge()
+    assert again.returncode == 0 and all(counts["changed"] == 0 for counts in play_recap(again.stdout).values()), \
+        again.stdout[-3000:]
 
 
 def _ports_with(**changes):
