@@ -6,6 +6,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -33,3 +34,13 @@ def run_play(workdir, playbook, hosts, variables=None, children=None, args=()):
     return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventory.json", "play.yml"]
                           + list(args), cwd=str(workdir), capture_output=True, text=True, check=False,
                           env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false"))
+
+
+def failures(proc, hosts):
+    """{host: the failure line of its run, or None when it passed} for each of ``hosts``: a task that
+    failed on the host (fatal) or on one of its loop items (failed, as the path checks fail)."""
+    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    found = dict((name, None) for name in hosts)
+    for match in re.finditer(r"^(?:fatal: \[(\S+)\]: FAILED!|failed: \[(\S+)\] \(item=.*?\)) => (.*)$", proc.stdout, re.M):
+        found[match.group(1) or match.group(2)] = match.group(3)
+    return found

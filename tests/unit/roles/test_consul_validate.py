@@ -5,15 +5,12 @@ One ansible-playbook run on the local connection, a host per combination."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import os
-import re
 
 import pytest
-from role_play import run_play
+from role_play import CONSUL_ROLE_VARIABLES, failures, run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PROTECTED = dict(consul_tls_enabled=True, consul_tls_verify_incoming_https=True, consul_acl_enabled=True)
 HOSTS = {
     "all_on": PROTECTED,
@@ -21,15 +18,6 @@ HOSTS = {
     "https_without_client_certificates": dict(PROTECTED, consul_tls_verify_incoming_https=False),
     "acl_off": dict(PROTECTED, consul_acl_enabled=False),
 }
-PLAYBOOK = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: The consul role's checks
-      ansible.builtin.include_role:
-        name: discovery.consul_dns.consul
-        tasks_from: validate
-"""
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +27,10 @@ def refusals(tmp_path_factory):
     hosts = dict((name, dict(settings, consul_controller_access=True, consul_node_name=name.replace("_", "-"),
                              consul_bind_address="127.0.0.%d" % (10 + index)))
                  for index, (name, settings) in enumerate(HOSTS.items()))
-    proc = run_play(workdir, PLAYBOOK, hosts, children=dict(consul_servers=dict(hosts=dict((name, {}) for name in hosts))),
+    proc = run_play(workdir, CONSUL_ROLE_VARIABLES, hosts,
+                    children=dict(consul_servers=dict(hosts=dict((name, {}) for name in hosts))),
                     args=["-e", "consul_bootstrap_expect=1"])
-    found = dict((name, None) for name in hosts)
-    for match in re.finditer(r"^fatal: \[(\S+)\]: FAILED! => (.*)$", proc.stdout, re.M):
-        found[match.group(1)] = match.group(2)
-    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return found
+    return failures(proc, hosts)
 
 
 def test_the_controllers_way_in_is_taken_with_tls_client_certificates_and_acls(refusals):

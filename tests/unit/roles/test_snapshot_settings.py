@@ -5,10 +5,8 @@ One ansible-playbook run on the local connection, a host per case."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import re
-
 import pytest
-from role_play import run_play
+from role_play import CONSUL_ROLE_VARIABLES, failures, run_play
 
 pytestmark = pytest.mark.slow   # one ansible-playbook run
 
@@ -24,15 +22,6 @@ CLIENTS = {
     "client-default": {},
     "client-with-snapshots": dict(consul_snapshot_enabled=True),
 }
-PLAYBOOK = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: The consul role's checks
-      ansible.builtin.include_role:
-        name: discovery.consul_dns.consul
-        tasks_from: validate
-"""
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +31,10 @@ def refusals(tmp_path_factory):
     everyone = dict(SERVERS, **CLIENTS)
     hosts = dict((name, dict(settings, consul_bind_address="127.0.0.%d" % (10 + index)))
                  for index, (name, settings) in enumerate(everyone.items()))
-    proc = run_play(workdir, PLAYBOOK, hosts, children=dict(consul_servers=dict(hosts=dict((name, {}) for name in SERVERS))),
+    proc = run_play(workdir, CONSUL_ROLE_VARIABLES, hosts,
+                    children=dict(consul_servers=dict(hosts=dict((name, {}) for name in SERVERS))),
                     args=["-e", "consul_bootstrap_expect=1"])
-    found = dict((name, None) for name in hosts)
-    # a check of one host (fatal) or of a loop item (failed, the paths)
-    for match in re.finditer(r"^(?:fatal: \[(\S+)\]: FAILED!|failed: \[(\S+)\] \(item=.*?\)) => (.*)$", proc.stdout, re.M):
-        found[match.group(1) or match.group(2)] = match.group(3)
-    assert "PLAY RECAP" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return found
+    return failures(proc, hosts)
 
 
 @pytest.mark.parametrize("host", ["defaults", "nightly", "client-default"])
