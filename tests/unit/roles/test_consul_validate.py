@@ -5,7 +5,6 @@ One ansible-playbook run on the local connection, a host per combination."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-
 import pytest
 from role_play import CONSUL_ROLE_VARIABLES, failures, run_play
 
