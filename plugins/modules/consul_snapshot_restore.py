@@ -16,8 +16,10 @@ description:
     (C(PUT /v1/snapshot)); the leader replaces the servers' whole state with it (the catalog, the ACL
     tokens and policies, the KV store, the prepared queries, the sessions).
   - By default only into a cluster that holds nothing yet (O(only_into_empty)), the one a restore is for
-    (every server's data lost, the servers started again), that is with no service but C(consul) in the
-    catalog, no key in the KV store and no prepared query. A cluster that holds anything is left alone and the module
+    (every server's data lost, the servers started again), that is with no ACL token but the anonymous
+    one and the one in use, no service but C(consul) in the catalog, no key in the KV store and no
+    prepared query. The token must be able to read all of them (the management token); a token that may
+    not list the ACL tokens fails the task, as what a token may not read would look empty. A cluster that holds anything is left alone and the module
     reports no change, so the task can stay in a playbook that is run again.
   - A cluster with ACLs needs a token with C(acl = "write") (the management token). A cluster whose ACLs
     were never bootstrapped can be bootstrapped for the restore (M(discovery.consul_dns.consul_acl_bootstrap)),
@@ -73,7 +75,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 cluster_empty:
-  description: Whether the cluster held nothing before the task (no service but C(consul), no KV key, no prepared query).
+  description: Whether the cluster held nothing before the task (no other ACL token, no service but C(consul), no KV key, no prepared query).
   returned: always
   type: bool
   sample: true
@@ -91,6 +93,7 @@ sha256:
 
 import hashlib
 
+from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_client import ConsulError
 from ansible_collections.discovery.consul_dns.plugins.module_utils.consul_module import ConsulModule, OptionError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -112,10 +115,28 @@ def snapshot_digest(path):
     return digest.hexdigest()
 
 
+ANONYMOUS_TOKEN = "00000000-0000-0000-0000-000000000002"
+
+
+def other_acl_tokens(client):
+    """The ACL tokens besides the anonymous one and the one in use (an empty cluster's bootstrap token);
+    none when ACLs are off. A token that may not list them fails the module: reads that a token may not
+    make come back empty, and an empty answer must never pass for an empty cluster."""
+    try:
+        listed = client.acl_list("token")
+    except ConsulError as exc:
+        if exc.status == 401:   # "ACL support disabled"
+            return []
+        raise
+    own = (client.acl_token_self() or {}).get("AccessorID")
+    return [token for token in listed if token.get("AccessorID") not in (ANONYMOUS_TOKEN, own)]
+
+
 def cluster_empty(client):
-    """Nothing in the cluster yet: the catalog's one service is Consul's own, the KV store and the
-    prepared queries hold nothing."""
-    return set(client.catalog_services()) <= {"consul"} and not client.kv_keys() and not client.prepared_queries()
+    """Nothing in the cluster yet: no ACL token but the anonymous one and the one in use, no service
+    but Consul's own, no KV key, no prepared query."""
+    return (not other_acl_tokens(client) and set(client.catalog_services()) <= {"consul"} and not client.kv_keys()
+            and not client.prepared_queries())
 
 
 def main():

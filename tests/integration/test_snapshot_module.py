@@ -107,5 +107,17 @@ def test_a_snapshot_is_restored_into_a_new_cluster_once_and_reads_back_the_same(
         # a cluster that holds something is left alone
         result = run_module("consul_snapshot_restore", dict(agent.connection(), token=saved["token"], src=snapshot))
         assert result["changed"] is False and result["restored"] is False and result["cluster_empty"] is False
+
+        # a token that may take snapshots but reads nothing else (the servers' snapshot token) still sees the
+        # cluster's tokens: not empty; one that may not list them fails rather than find an empty cluster
+        api(agent, saved["token"], "PUT", "/v1/acl/policy", json=dict(Name="it-snap", Rules='acl = "write"'))
+        api(agent, saved["token"], "PUT", "/v1/acl/policy", json=dict(Name="it-read", Rules='service_prefix "" { policy = "read" }'))
+        for policy, outcome in (("it-snap", "left alone"), ("it-read", "failed")):
+            secret = api(agent, saved["token"], "PUT", "/v1/acl/token", json=dict(Policies=[dict(Name=policy)]))["SecretID"]
+            result = run_module("consul_snapshot_restore", dict(agent.connection(), token=secret, src=snapshot))
+            if outcome == "failed":
+                assert result.get("failed") and "403" in result["msg"], result
+            else:
+                assert result["changed"] is False and result["cluster_empty"] is False, result
     finally:
         agent.stop()
