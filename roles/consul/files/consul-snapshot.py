@@ -18,6 +18,7 @@ __metaclass__ = type
 import argparse
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -51,8 +52,12 @@ def save(consul, folder, retain, now=None, run=subprocess.run, sleep=time.sleep,
     """Take one snapshot into ``folder`` (``attempts`` tries), then remove what ``to_remove`` names;
     the new file's path."""
     os.umask(0o077)
-    if not os.path.isdir(folder):
+    if not os.path.lexists(folder):
         os.makedirs(folder, 0o700)
+    # a link, or a folder another user owns, could point root's chmod and writes elsewhere
+    found = os.lstat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.geteuid():
+        raise OSError("%s is not a folder of this user's (a link, a file, or another user's folder)" % folder)
     os.chmod(folder, 0o700)
     name = snapshot_name(time.time() if now is None else now)
     partial = os.path.join(folder, PARTIAL_PREFIX + name[len("consul-"):] + ".partial")

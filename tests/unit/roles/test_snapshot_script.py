@@ -17,6 +17,17 @@ script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(script)
 
 FAST = settings(max_examples=200, deadline=None, database=None)
+
+
+@pytest.fixture(autouse=True)
+def umask_kept():
+    """save() sets the process's umask (the script is a process of its own): the tests' process gets its own back."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+
+
 STAMPS = st.integers(min_value=0, max_value=4102444799)   # up to the end of 2099
 
 
@@ -94,3 +105,19 @@ def test_a_retention_below_one_is_refused(retain, capsys):
     with pytest.raises(SystemExit):
         script.main(["--consul", "/usr/bin/consul", "--dir", "/tmp/x", "--retain", retain])
     assert "--retain" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["link", "file"])
+def test_a_folder_that_is_a_link_or_a_file_is_refused_and_nothing_is_saved(tmp_path, kind):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    target.chmod(0o755)
+    folder = tmp_path / "snapshots"
+    if kind == "link":
+        folder.symlink_to(target)
+    else:
+        folder.write_text("not a folder")
+    calls = []
+    with pytest.raises(OSError, match="is not a folder of this user's"):
+        script.save("/usr/bin/consul", str(folder), 2, now=1796385600, run=lambda command, check: calls.append(command))
+    assert calls == [] and stat.S_IMODE(target.stat().st_mode) == 0o755

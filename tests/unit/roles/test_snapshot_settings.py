@@ -17,6 +17,7 @@ SERVERS = {
     "interval-specifier": dict(consul_snapshot_interval="%h"),
     "retain-none": dict(consul_snapshot_retain=0),
     "folder-with-space": dict(consul_snapshot_dir="/var/lib/consul snapshots"),
+    "folder-in-the-data": dict(consul_snapshot_dir="/var/lib/consul/snapshots"),
 }
 CLIENTS = {
     "client-default": {},
@@ -47,6 +48,7 @@ def test_the_defaults_and_a_calendar_event_pass(refusals, host):
     ("interval-specifier", "consul_snapshot_interval must be a systemd calendar event"),
     ("retain-none", "consul_snapshot_retain must be 1 or more, got 0"),
     ("folder-with-space", "consul_snapshot_dir must be an absolute path"),
+    ("folder-in-the-data", "consul_snapshot_dir must be outside consul_data_dir and consul_config_dir"),
     ("client-with-snapshots", "consul_snapshot_enabled is for servers only"),
 ])
 def test_each_bad_setting_is_refused_naming_it(refusals, host, named):
