@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness import PODMAN_GROUP, failure_lines, play_recap
-from labdns import ALL, FORWARDERS, SERVERS, converge, glibc_addresses, host_command, on, wait_until
+from labdns import ALL, FORWARDERS, LOOKUP_LOOP, SERVERS, converge, glibc_addresses, host_command, on, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -69,19 +69,6 @@ def test_split_mode_sends_only_the_consul_names_to_the_forwarders(lab):
     assert alias_answer == ALL and alias_servers and alias_servers <= set(FORWARDERS.values())
     # the host's own resolution is unchanged: its uplink's resolver answers, no forwarder is asked
     assert outside_answer and outside_servers and outside_servers <= set(uplink), (outside_servers, uplink)
-
-
-LOOKUP_LOOP = r"""
-    ok=0; failed=0; slowest=0; end=$(( $(date +%%s) + %d ))
-    while [ "$(date +%%s)" -lt "$end" ]; do
-        start=$(date +%%s%%N)
-        if getent ahostsv4 %s >/dev/null; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
-        took=$(( ($(date +%%s%%N) - start) / 1000000 ))
-        [ "$took" -gt "$slowest" ] && slowest=$took
-        sleep %s
-    done
-    echo "$ok $failed $slowest"
-"""
 
 
 def test_with_one_forwarder_stopped_every_lookup_in_both_modes_succeeds(lab):

@@ -21,7 +21,7 @@ import pytest
 
 from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS,
-                    VENV_BIN, ConnectingClient, EveryInterval, ask, converge, host_command, lab_env, management_token, on, wait_until)
+                    VENV_BIN, ConnectingClient, EveryInterval, LOOKUP_LOOP, ask, converge, host_command, lab_env, management_token, on, wait_until)
 from test_lab_faults import SERVICE, cluster_whole, consul_api, leader_host, listening
 
 pytestmark = [
@@ -685,47 +685,69 @@ class ShutDownWithItsAgent(EveryInterval):
             self.stopped_at = self.elapsed()
 
 
-def test_a_decommissioned_backend_leaves_dns_then_the_cluster_and_its_token_and_files_go(lab):
-    """decommission.yml on web3 while two clients resolve through dns1 every 50 ms and connect to every
-    address they get (the service's name, forwarded to Consul, and the alias dnsmasq answers itself),
-    web3's backend stopped the moment its agent stops (its host going down with it): no failed answer
-    or connection, as its instances left every answer before its agent left the cluster. Then web3's
-    agent has left, its token, catalog entry, files, package and certificate are gone, and the token of a
-    node in no inventory (web9) is deleted by the next site.yml run.
+def test_a_decommissioned_backend_and_forwarder_leave_their_clients_first_then_the_cluster(lab):
+    """decommission.yml on web3 and dns2 while two clients resolve through dns1 every 50 ms and connect
+    to every address they get (the service's name, forwarded to Consul, and the alias dnsmasq answers
+    itself), web3's backend stopped the moment its agent stops (its host going down with it), and glibc
+    looks the service up every 50 ms on client1 (resolv.conf) and web1 (systemd-resolved): no failed
+    answer, connection or resolv.conf lookup (systemd-resolved fails a lookup or two as it is re-pointed), as web3's instances left every answer before its agent left the
+    cluster and dns2 left the clients' resolvers before its dnsmasq went. Then both agents have left,
+    their tokens, catalog entries, files, packages and certificates are gone, dns2's dnsmasq, table and
+    files too, and the token of a node in no inventory (web9) is deleted by the next site.yml run.
 
-    The last lab test: web3 stays out (converging it again would cost a minute). Run alone on a lab kept
-    up, it leaves web3 without its agent until the next converge."""
+    The last lab test: web3 and dns2 stay out (converging them again would cost a minute). Run alone on
+    a lab kept up, it leaves them without their agents until the next converge."""
     token = management_token()
     gone = "discovery.consul_dns agent token of web9"
     on("node1", *AGENT_CURL, "-X", "PUT", "-H", "X-Consul-Token: " + token, "--data",
        json.dumps(dict(Description=gone, NodeIdentities=[dict(NodeName="web9", Datacenter="bj")])), AGENT_API + "/v1/acl/token")
     staying = sorted(set(ALL) - {BACKENDS["web3"]})
+    lookups = dict((host, subprocess.Popen(host_command(host, "sh", "-c", LOOKUP_LOOP % (60, SERVICE, 0.05)),
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+                   for host in ("client1", "web1"))
     with ConnectingClient(SERVICE, servers=[FORWARDER]) as service_client, \
             ConnectingClient("web.zhangeamon.com", servers=[FORWARDER]) as alias_client, \
             ShutDownWithItsAgent("web3") as web3:
-        proc = converge("-e", "decommission_hosts=web3", playbook="../../playbooks/decommission.yml")
+        proc = converge("-e", "decommission_hosts=web3,dns2", playbook="../../playbooks/decommission.yml")
         time.sleep(3)
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert web3.stopped_at is not None
     for client in (service_client, alias_client):
         assert client.failed() == 0 and client.counts["connected"] > 0, client.report()
+    for host, lookup in lookups.items():
+        out, err = lookup.communicate(timeout=120)
+        answered, failed, slowest = (int(number) for number in out.split())
+        print("%s: %d lookups answered, %d failed, the slowest took %d ms" % (host, answered, failed, slowest))
+        # systemd-resolved fails a lookup or two while the resolver role re-points it (seen: 2 of 978; open,
+        # docs/operations.md); a resolv.conf host fails none
+        assert answered > 0 and (failed == 0 or host == "web1" and failed <= 3), (host, failed, err)
     assert ask(SERVICE)[1] == ask("web.zhangeamon.com")[1] == staying
-    assert on("web3", "systemctl", "is-enabled", "consul", check=False).stdout.strip() in ("not-found", "")
-    assert on("web3", "sh", "-c", "ls -d /etc/consul.d /var/lib/consul /opt/discovery-consul-dns/venv; dpkg -s consul",
+
+    resolv_conf = on("client1", "cat", "/etc/resolv.conf").stdout
+    assert "nameserver " + FORWARDER in resolv_conf and FORWARDERS["dns2"] not in resolv_conf, resolv_conf
+    assert FORWARDERS["dns2"] not in on("web1", "resolvectl", "status").stdout.split("Link ")[0]
+    assert on("dns2", "systemctl", "is-active", "dnsmasq", check=False).stdout.strip() != "active"
+    assert "discovery_consul_dns" not in on("dns2", "nft", "list", "tables").stdout
+    assert on("dns2", "sh", "-c", "ls -d /etc/dnsmasq.d/discovery-consul-dns.conf /usr/local/sbin/dnsmasq-consul-drain",
               check=False).stdout.strip() == ""
+    for host in ("web3", "dns2"):
+        assert on(host, "systemctl", "is-enabled", "consul", check=False).stdout.strip() in ("not-found", ""), host
+        assert on(host, "sh", "-c", "ls -d /etc/consul.d /var/lib/consul /opt/discovery-consul-dns/venv; dpkg -s consul",
+                  check=False).stdout.strip() == "", host
+        assert not os.path.exists(os.path.join(LAB, ".consul-bj-tls", "agents", host)), host
     members = on("node1", "consul", "members", "-http-addr=" + AGENT_API, "-ca-file=/etc/consul.d/tls/ca.pem",
                  "-client-cert=/etc/consul.d/tls/agent.pem", "-client-key=/etc/consul.d/tls/agent-key.pem",
                  "-token=" + token).stdout
-    assert re.search(r"^web3\s+\S+\s+left\s", members, re.M), members
+    assert re.search(r"^web3\s+\S+\s+left\s", members, re.M) and re.search(r"^dns2\s+\S+\s+left\s", members, re.M), members
     # the leader takes a node that left out of the catalog as it reconciles the members
-    assert wait_until(lambda: "web3" not in [node["Node"] for node in consul_api("node1", "/v1/catalog/nodes", token)],
+    assert wait_until(lambda: not {"web3", "dns2"} & set(node["Node"] for node in consul_api("node1", "/v1/catalog/nodes", token)),
                       timeout=30, interval=0.5) is not None
     descriptions = agent_token_descriptions(token)
-    assert "discovery.consul_dns agent token of web3" not in descriptions and gone in descriptions
-    assert not os.path.exists(os.path.join(LAB, ".consul-bj-tls", "agents", "web3"))
+    assert not {"discovery.consul_dns agent token of web3", "discovery.consul_dns agent token of dns2"} & set(descriptions)
+    assert gone in descriptions
 
     # the next site.yml run: the token of a node the inventory does not have is deleted, no other
     proc = converge("--tags", "consul", "--limit", "node1")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert agent_token_descriptions(token) == sorted(
-        "discovery.consul_dns agent token of " + host for host in ("dns1", "dns2", "node1", "node2", "node3", "web1", "web2"))
+        "discovery.consul_dns agent token of " + host for host in ("dns1", "node1", "node2", "node3", "web1", "web2"))

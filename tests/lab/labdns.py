@@ -82,6 +82,21 @@ def glibc_addresses(host, name):
     return proc.returncode, sorted(set(line.split()[0] for line in proc.stdout.splitlines() if line.strip()))
 
 
+# glibc lookups of a name (argument 2) every so often (argument 3) for a while (argument 1, seconds) on a
+# lab host, as its programs resolve: prints how many answered, how many failed and the slowest in ms
+LOOKUP_LOOP = r"""
+    ok=0; failed=0; slowest=0; end=$(( $(date +%%s) + %d ))
+    while [ "$(date +%%s)" -lt "$end" ]; do
+        start=$(date +%%s%%N)
+        if getent ahostsv4 %s >/dev/null; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+        took=$(( ($(date +%%s%%N) - start) / 1000000 ))
+        [ "$took" -gt "$slowest" ] && slowest=$took
+        sleep %s
+    done
+    echo "$ok $failed $slowest"
+"""
+
+
 def ask(name, rdtype=dns.rdatatype.A, server=FORWARDER, port=53):
     """(CNAME targets, sorted addresses, TTLs, addresses in answer order) from a lab resolver."""
     reply = dns.query.udp(dns.message.make_query(name, rdtype), server, port=port, timeout=2)
