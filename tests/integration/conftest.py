@@ -1,5 +1,6 @@
 import http.server
 import os
+import socket
 import subprocess
 import threading
 import time
@@ -121,19 +122,30 @@ class Listener:
         self.server = http.server.ThreadingHTTPServer((address, 0), _Quiet)
         self.port = self.server.server_address[1]
         self.thread = None
+        self.holder = None
 
     def start(self):
         if self.server is None:
+            self.holder.close()
             self.server = http.server.ThreadingHTTPServer((self.address, self.port), _Quiet)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
 
     def stop(self):
+        """Connections refused from now on: the port stays bound, not listening, without SO_REUSEADDR,
+        as a freed port taken by another process (a wildcard listener catches this address too) would
+        make a stopped backend pass its check again."""
         if self.server:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+            self.holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                self.holder.bind((self.address, self.port))
+            except OSError:   # a connection in TIME_WAIT on the port
+                self.holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                self.holder.bind((self.address, self.port))
 
 
 @pytest.fixture

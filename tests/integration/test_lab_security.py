@@ -690,8 +690,9 @@ def test_a_decommissioned_backend_and_forwarder_leave_their_clients_first_then_t
     to every address they get (the service's name, forwarded to Consul, and the alias dnsmasq answers
     itself), web3's backend stopped the moment its agent stops (its host going down with it), and glibc
     looks the service up every 50 ms on client1 (resolv.conf) and web1 (systemd-resolved): no failed
-    answer, connection or resolv.conf lookup (systemd-resolved fails a lookup or two as it is re-pointed), as web3's instances left every answer before its agent left the
-    cluster and dns2 left the clients' resolvers before its dnsmasq went. Then both agents have left,
+    answer, connection or resolv.conf lookup (systemd-resolved fails a lookup or two as it is
+    re-pointed), as web3's instances left every answer before its agent left the cluster and dns2
+    left the clients' resolvers before its dnsmasq went. Then both agents have left,
     their tokens, catalog entries, files, packages and certificates are gone, dns2's dnsmasq, table and
     files too, and the token of a node in no inventory (web9) is deleted by the next site.yml run.
 
