@@ -24,3 +24,15 @@ def test_a_host_outside_the_inventory_is_named():
 
 def test_the_filter_is_registered_under_its_name():
     assert FilterModule().filters() == {"node_names": node_names}
+
+
+def test_shared_gives_the_names_two_hosts_have():
+    hostvars = {"web1.bj.example": {}, "web1.sh.example": {}, "web2": {"consul_node_name": "web1"}, "web3": {}}
+    assert node_names(["web1.bj.example", "web1.sh.example", "web2", "web3"], hostvars, shared=True) == ["web1"]
+    assert node_names(["web1.bj.example", "web1.bj.example", "web3"], hostvars, shared=True) == []
+
+
+def test_a_node_name_reported_by_the_host_itself_fails_naming_it():
+    hostvars = {"web4": {"consul_node_name": "web1", "ansible_facts": {"consul_node_name": "web1"}}}
+    with pytest.raises(AnsibleFilterError, match="web4 reports consul_node_name as a fact"):
+        node_names(["web4"], hostvars)
