@@ -15,6 +15,7 @@ TOKEN_OPTIONS = dict(
     node_identities=dict(type="list", elements="dict", default=[], options=dict(
         node_name=dict(type="str", required=True), datacenter=dict(type="str", required=True))),
     service_identities=dict(type="list", elements="str", default=[]),
+    service_identity_datacenters=dict(type="list", elements="str", default=[]),
     append_service_identities=dict(type="bool", default=False),
     local=dict(type="bool", default=False),
 )
@@ -27,13 +28,20 @@ def desired_token(spec, current=None):
         Description=spec["description"],
         Policies=[dict(Name=name) for name in spec.get("policies") or []],
         NodeIdentities=[dict(NodeName=n["node_name"], Datacenter=n["datacenter"]) for n in spec.get("node_identities") or []],
-        ServiceIdentities=[dict(ServiceName=name) for name in spec.get("service_identities") or []],
+        ServiceIdentities=[service_identity(name, spec.get("service_identity_datacenters")) for name in spec.get("service_identities") or []],
         Local=bool(spec.get("local")),
     )
     if current and spec.get("append_service_identities"):
         declared = set(s["ServiceName"] for s in desired["ServiceIdentities"])
         desired["ServiceIdentities"] += [s for s in current.get("ServiceIdentities") or [] if s["ServiceName"] not in declared]
     return desired
+
+
+def service_identity(name, datacenters):
+    identity = dict(ServiceName=name)
+    if datacenters:
+        identity["Datacenters"] = sorted(set(datacenters))
+    return identity
 
 
 def comparable(token):

@@ -46,12 +46,21 @@ options:
         required: true
   service_identities:
     description:
-      - Names of services the token may register (service identities, valid in every datacenter);
-        each grants C(service) write on that one name (and its sidecar proxy) plus read on every
-        service and node, what registering that service needs and no more.
+      - Names of services the token may register (service identities, valid in every datacenter
+        unless O(service_identity_datacenters) says otherwise); each grants C(service) write on that
+        one name (and its sidecar proxy) plus read on every service and node, what registering that
+        service needs and no more.
     type: list
     elements: str
     default: []
+  service_identity_datacenters:
+    description:
+      - The datacenters where O(service_identities) are valid; empty for every datacenter. The consul
+        role gives each agent's token its own datacenter only.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.7.0
   append_service_identities:
     description:
       - Keep the service identities the token has besides O(service_identities). A host that stops

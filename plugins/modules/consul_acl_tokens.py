@@ -58,6 +58,12 @@ options:
         type: list
         elements: str
         default: []
+      service_identity_datacenters:
+        description: The datacenters where O(tokens[].service_identities) are valid; empty for every datacenter.
+        type: list
+        elements: str
+        default: []
+        version_added: 0.7.0
       append_service_identities:
         description: Keep the service identities the token has besides O(tokens[].service_identities).
         type: bool

@@ -43,3 +43,15 @@ def test_a_token_differing_in_any_other_managed_field_compares_different(options
 
 def test_the_comparable_view_never_holds_the_secret():
     assert "s3cret" not in repr(comparable(read_back()))
+
+
+def test_service_identities_valid_in_some_datacenters_only_compare_by_those_datacenters():
+    one_site = spec(service_identities=["web"], service_identity_datacenters=["sh"])
+    assert desired_token(one_site)["ServiceIdentities"] == [dict(ServiceName="web", Datacenters=["sh"])]
+    assert comparable(read_back(ServiceIdentities=[dict(ServiceName="web", Datacenters=["sh"])])) == \
+        comparable(desired_token(one_site))
+    # valid everywhere, or elsewhere, is a change
+    assert comparable(read_back(ServiceIdentities=[dict(ServiceName="web")])) != comparable(desired_token(one_site))
+    assert comparable(read_back(ServiceIdentities=[dict(ServiceName="web", Datacenters=["bj"])])) != \
+        comparable(desired_token(one_site))
+    assert desired_token(spec(service_identities=["web"]))["ServiceIdentities"] == [dict(ServiceName="web")]
