@@ -62,6 +62,18 @@ options:
     description: Only instances whose checks (the node's included) all pass.
     type: bool
     default: false
+  datacenters:
+    description:
+      - The datacenters whose nodes become hosts, each read through the same agent (another
+        datacenter's over the WAN); C(["*"]) for every datacenter the agent knows, its own first. Empty
+        reads the connection's O(datacenter) (the agent's own by default).
+      - A node name found in two datacenters is a host once, from the first datacenter listed (the
+        agent's own with C(["*"])); the other is left out with a warning, so another datacenter's
+        servers can never take a host's name.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.7.0
   group_prefixes:
     description: The prefixes of the groups this plugin makes.
     type: dict
@@ -94,6 +106,10 @@ compose:
   ansible_user: "'deploy'"
 
 # then: ansible-inventory -i consul.yml --graph; a play with `hosts: service_web`
+
+# Two datacenters through one server (groups dc_bj and dc_sh; docs/multi-dc.md)
+# plugin: discovery.consul_dns.consul
+# datacenters: [bj, sh]
 
 # Another source file: only the web and api hosts, cached for five minutes
 # plugin: discovery.consul_dns.consul
@@ -197,8 +213,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             catalog = self._read_catalog()
             if self.get_option("cache"):
                 self._cache[cache_key] = catalog
-        self._populate(catalog_hosts(catalog, self.get_option("services"), self.get_option("tags"),
-                                     self.get_option("passing_only")))
+        hosts = {}
+        # a cache written before 0.7.0 holds one datacenter's catalog
+        for datacenter_catalog in catalog.get("datacenters", [catalog]):
+            found = catalog_hosts(datacenter_catalog, self.get_option("services"), self.get_option("tags"),
+                                  self.get_option("passing_only"))
+            for name, variables in sorted(found.items()):
+                if name in hosts:
+                    display.warning("consul inventory: left out node %r of datacenter %r: a node of datacenter %r has its "
+                                    "name" % (name, variables["consul_catalog"]["datacenter"],
+                                              hosts[name]["consul_catalog"]["datacenter"]))
+                    continue
+                hosts[name] = variables
+        self._populate(hosts)
 
     def _read_catalog(self):
         if not HAS_CONSUL:
@@ -206,12 +233,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         connection = dict((name, self.get_option(name)) for name in CONNECTION_ARGUMENT_SPEC)
         try:
             client = ConsulClient(connection)
-            services = self.get_option("services") or sorted(client.catalog_services())
-            return dict(nodes=client.catalog_nodes(self.get_option("node_meta")),
-                        instances=dict((service, client.service_instances(
-                            service, node_meta=self.get_option("node_meta"), passing=None)) for service in services))
+            datacenters = self.get_option("datacenters") or [client.datacenter]
+            if "*" not in datacenters:
+                return dict(datacenters=[self._read_datacenter(client, datacenter) for datacenter in datacenters])
+            # the agent's own datacenter first, whatever order the others come in (Consul sorts them by
+            # the round trip times their servers report): its nodes keep their names
+            own = self._read_datacenter(client, None)
+            own_name = next((node.get("Datacenter") for node in own["nodes"] if node.get("Datacenter")), None)
+            return dict(datacenters=[own] + [self._read_datacenter(client, datacenter)
+                                             for datacenter in client.catalog_datacenters() if datacenter != own_name])
         except ConsulError as exc:
             raise AnsibleParserError("consul inventory: %s" % exc)
+
+    def _read_datacenter(self, client, datacenter):
+        # every request of the client names this datacenter (the agent's own for None)
+        client.datacenter = datacenter
+        services = self.get_option("services") or sorted(client.catalog_services())
+        return dict(nodes=client.catalog_nodes(self.get_option("node_meta")),
+                    instances=dict((service, client.service_instances(service, node_meta=self.get_option("node_meta"), passing=None))
+                                   for service in services))
 
     def _populate(self, hosts):
         prefixes = dict(service="service_", tag="tag_", datacenter="dc_")

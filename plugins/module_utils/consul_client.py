@@ -409,6 +409,10 @@ class ConsulClient:
             body["Datacenter"] = self.datacenter
         self._request("deregistering the node %s" % node, "PUT", "/v1/catalog/deregister", body=body)
 
+    def catalog_datacenters(self):
+        """Every datacenter this agent knows (its own and those its servers reach over the WAN)."""
+        return self._get("reading the datacenters", "/v1/catalog/datacenters") or []
+
     def catalog_services(self):
         """The name of every service of the datacenter, with the tags its instances carry."""
         return self._get("reading the catalog's services", "/v1/catalog/services", self._dc_params()) or {}
@@ -431,7 +435,7 @@ class ConsulClient:
 
     def raft_configuration(self):
         """The Raft peers as the leader has them: each server's node, address, voter and leader flags."""
-        return self._get("reading the Raft configuration", "/v1/operator/raft/configuration") or {}
+        return self._get("reading the Raft configuration", "/v1/operator/raft/configuration", self._dc_params()) or {}
 
     def agent_self(self):
         """The agent's own configuration and member record (its Consul version in Config.Version)."""

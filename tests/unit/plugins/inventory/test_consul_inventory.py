@@ -27,8 +27,8 @@ except ImportError:
     is_trusted_as_template = trust_as_template = None
 
 
-def node(name, address="10.0.0.1", meta=None):
-    return dict(Node=name, Address=address, Datacenter="bj", Meta=meta or {})
+def node(name, address="10.0.0.1", meta=None, datacenter="bj"):
+    return dict(Node=name, Address=address, Datacenter=datacenter, Meta=meta or {})
 
 
 def entry(node_name, service, tags=(), statuses=("passing",), address=""):
@@ -230,3 +230,18 @@ def test_without_strict_a_failing_expression_is_skipped_and_the_rest_applied(par
         assert members(inventory, "working") == ["a"]
     else:
         assert [inventory.hosts[name].vars["working"] for name in ("a", "b", "c")] == [True, False, False]
+
+
+def test_several_datacenters_make_one_inventory_with_a_group_each(parse, monkeypatch):
+    second = dict(nodes=[node("e", "10.1.0.5", datacenter="sh"), node("a", "10.1.0.1", datacenter="sh")],
+                  instances=dict(web=[entry("e", "web"), entry("a", "web")]))
+    monkeypatch.setattr(consul_inventory.InventoryModule, "_read_catalog",
+                        lambda self: dict(datacenters=[CATALOG, second]))
+    warnings = []
+    monkeypatch.setattr(consul_inventory.display, "warning", warnings.append)
+    inventory = parse()
+    assert members(inventory, "dc_bj") == ["a", "b", "c"] and members(inventory, "dc_sh") == ["e"]
+    assert members(inventory, "service_web") == ["a", "b", "e"]
+    # the node of the first datacenter listed keeps its name; the other is left out, named
+    assert inventory.get_host("a").vars["ansible_host"] == "10.0.0.1"
+    assert [w for w in warnings if "'a' of datacenter 'sh'" in w and "datacenter 'bj'" in w]

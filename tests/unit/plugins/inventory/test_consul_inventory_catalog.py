@@ -102,15 +102,20 @@ class Consul(object):
 
     def __init__(self, connection):
         Consul.connections.append(connection)
+        self.datacenter = connection.get("datacenter")
         if Consul.error:
             raise ConsulError(Consul.error)
 
+    def catalog_datacenters(self):
+        Consul.calls.append(("datacenters",))
+        return ["sh", "bj"]
+
     def catalog_services(self):
-        Consul.calls.append(("services",))
+        Consul.calls.append(("services", self.datacenter))
         return dict((name, []) for name in CATALOG["instances"])
 
     def catalog_nodes(self, node_meta=None):
-        Consul.calls.append(("nodes", node_meta))
+        Consul.calls.append(("nodes", node_meta, self.datacenter))
         return CATALOG["nodes"]
 
     def service_instances(self, service, **query):
@@ -130,17 +135,29 @@ def consul(monkeypatch):
 
 def test_the_catalog_is_read_in_one_request_for_the_nodes_and_one_per_service(consul):
     catalog = plugin_with(dict(node_meta={"rack": "r1"}, host="10.1.88.81", token="t"))._read_catalog()
-    assert catalog == CATALOG
+    assert catalog == dict(datacenters=[CATALOG])
     everyone = dict(node_meta={"rack": "r1"}, passing=None)
-    assert consul.calls == [("services",), ("nodes", {"rack": "r1"}), ("api", everyone), ("web", everyone)]
+    assert consul.calls == [("services", None), ("nodes", {"rack": "r1"}, None), ("api", everyone), ("web", everyone)]
     [connection] = consul.connections
     assert set(connection) == set(CONNECTION_ARGUMENT_SPEC) and (connection["host"], connection["token"]) == ("10.1.88.81", "t")
 
 
 def test_the_services_named_are_read_without_listing_the_catalogs(consul):
     catalog = plugin_with(dict(services=["web", "db"]))._read_catalog()
-    assert catalog == dict(nodes=CATALOG["nodes"], instances=dict(web=CATALOG["instances"]["web"], db=[]))
+    assert catalog == dict(datacenters=[dict(nodes=CATALOG["nodes"], instances=dict(web=CATALOG["instances"]["web"], db=[]))])
     assert [call[0] for call in consul.calls] == ["nodes", "web", "db"]
+
+
+def test_each_datacenter_is_read_by_its_name_and_a_star_asks_the_agent_which_there_are(consul):
+    catalog = plugin_with(dict(services=["web"], datacenters=["sh", "bj"]))._read_catalog()
+    assert len(catalog["datacenters"]) == 2
+    assert [call[:3:2] for call in consul.calls if call[0] == "nodes"] == [("nodes", "sh"), ("nodes", "bj")]
+
+    # "*": the agent's own datacenter first (its nodes keep their names), then every other it knows
+    consul.calls[:] = []
+    plugin_with(dict(services=["web"], datacenters=["*"]))._read_catalog()
+    assert [call[0] for call in consul.calls] == ["nodes", "web", "datacenters", "nodes", "web"]
+    assert [call[2] for call in consul.calls if call[0] == "nodes"] == [None, "sh"]
 
 
 def test_a_consul_error_or_a_missing_library_fails_the_source_naming_the_plugin(consul, monkeypatch):
@@ -203,7 +220,7 @@ def test_with_the_cache_option_a_stored_catalog_is_used_and_nothing_asked(parse,
 @pytest.mark.parametrize("cache", [True, False], ids=["empty-cache", "refresh"])
 def test_a_catalog_read_is_stored_for_the_next_run(parse, consul, cache):
     plugin, key = parse(True, cache, None if cache else dict(nodes=[], instances={}))
-    assert plugin._cache == {key: CATALOG} and len(consul.connections) == 1
+    assert plugin._cache == {key: dict(datacenters=[CATALOG])} and len(consul.connections) == 1
     assert sorted(plugin.inventory.hosts) == ["a", "b", "c"]
 
 
