@@ -249,8 +249,8 @@ def test_a_new_node_gets_the_clusters_gossip_key(lab):
                       or keyrings[-1] is not None, timeout=30, interval=1) is not None
     keyring = keyrings[-1]
     # one key, held by every member of the WAN pool (servers) and the LAN pool (the 8 agents)
-    assert dict((pool["WAN"], (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
-        True: ({key.strip(): 3}, 3), False: ({key.strip(): 8}, 8)}
+    assert dict((pool_name(pool), (pool["Keys"], pool["NumNodes"])) for pool in keyring) == {
+        "WAN": ({key.strip(): 4}, 4), "bj": ({key.strip(): 8}, 8), "sh": ({key.strip(): 3}, 3)}
     assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=30) is not None
 
 
@@ -271,7 +271,12 @@ def keyring_pools():
     keyrings = []
     assert wait_until(lambda: keyrings.append(consul_api("node1", "/v1/operator/keyring", management_token(), check=False))
                       or keyrings[-1] is not None, timeout=30, interval=1) is not None
-    return dict((pool["WAN"], (pool["Keys"], pool["PrimaryKeys"], pool["NumNodes"])) for pool in keyrings[-1])
+    return dict((pool_name(pool), (pool["Keys"], pool["PrimaryKeys"], pool["NumNodes"])) for pool in keyrings[-1])
+
+
+def pool_name(pool):
+    """WAN (the servers of both datacenters), or the datacenter of a LAN pool."""
+    return "WAN" if pool["WAN"] else pool["Datacenter"]
 
 
 class MemberWatch(threading.Thread):
@@ -302,7 +307,7 @@ def test_the_gossip_key_is_rotated_with_no_agent_restarted_and_every_answer_full
     members: every agent's keyring then holds the new key alone, its key files say so, no agent was
     restarted (same main PID), no member was ever seen not alive, and a run after it changes nothing."""
     old = on("node1", "cat", GOSSIP_KEY).stdout.strip()
-    assert keyring_pools() == {True: ({old: 3}, {old: 3}, 3), False: ({old: 8}, {old: 8}, 8)}
+    assert keyring_pools() == {"WAN": ({old: 4}, {old: 4}, 4), "bj": ({old: 8}, {old: 8}, 8), "sh": ({old: 3}, {old: 3}, 3)}
     pids = consul_main_pids()
     with MemberWatch() as members, QueryStream(SERVICE) as stream:
         proc = converge(playbook=COLLECTION_PLAYBOOK % "rotate_gossip_key")
@@ -311,7 +316,7 @@ def test_the_gossip_key_is_rotated_with_no_agent_restarted_and_every_answer_full
     assert members.polls > 10 and members.not_alive == [], (members.polls, members.not_alive)
     new = on("node1", "cat", GOSSIP_KEY).stdout.strip()
     assert new != old
-    assert keyring_pools() == {True: ({new: 3}, {new: 3}, 3), False: ({new: 8}, {new: 8}, 8)}
+    assert keyring_pools() == {"WAN": ({new: 4}, {new: 4}, 4), "bj": ({new: 8}, {new: 8}, 8), "sh": ({new: 3}, {new: 3}, 3)}
     assert dict((host, on(host, "cat", GOSSIP_KEY).stdout.strip()) for host in AGENTS) == dict.fromkeys(AGENTS, new)
     assert consul_main_pids() == pids
     assert new not in proc.stdout and old not in proc.stdout
@@ -326,7 +331,7 @@ def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_cert
     healthy = converge(playbook=COLLECTION_PLAYBOOK % "status")
     assert healthy.returncode == 0, healthy.stdout[-5000:]
     for shown in ["leader node", "no problems", "10.89.50.31, 10.89.50.32", "LAN dc bj", "/etc/consul.d/tls/agent.pem",
-                  "NEWEST SNAPSHOT"]:
+                  "NEWEST SNAPSHOT", "DATACENTER sh", "node4", "10.89.50.33"]:
         assert shown in healthy.stdout, (shown, healthy.stdout[-5000:])
     print("\n".join(line for line in healthy.stdout.splitlines() if line.startswith('        "')))
     on("web2", "systemctl", "stop", "web-backend")

@@ -556,8 +556,9 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
     """Root on a client or forwarder keeps every file Ansible sends it: a converge of the agents and
     forwarders, a rolling restart of a client and a forwarder (run with neither server in the play,
     so the ACL work finds a server itself) and a rolling deploy over web1-3 leave no file on those
-    hosts holding the management token, nor the servers' snapshot token (acl = "write"). The same files hold each host's own token (its services'
-    registration) and a web host's service id: they are the files the modules' arguments are in.
+    hosts (and sh's backend and forwarder) holding the management token, nor the servers' snapshot token
+    nor sh's replication token (both acl = "write"). The same files hold each host's own token (its
+    services' registration) and a web host's service id: they are the files the modules' arguments are in.
 
     Every run takes the README's inventory: the inventory plugin's source combined with a static one
     (whose hosts it also lists, with variables of its own), no consul_advertise_address, and for the
@@ -570,7 +571,7 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
         json.dump(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https",
                        token=controller_token(), **CONTROLLER_TLS), handle)
     readme_inventory = ["-i", source, "-i", os.path.join(LAB, "inventory.yml")]
-    hosts = sorted(BACKENDS) + sorted(FORWARDERS)
+    hosts = sorted(BACKENDS) + sorted(FORWARDERS) + ["web4", "dns3"]
     kept = dict(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
     # no fact cache for the whole converge and the rolling deploy; the --limit runs keep the lab's (the
     # README's advice for a --limit run: the lab's upstream host, outside the limit, has no address else)
@@ -593,13 +594,15 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
         for proc in runs:
             assert proc.returncode == 0, proc.stdout[-4000:]
         # the servers' snapshot token may do as much (acl = "write"): it stays on the servers too
-        secrets = dict(management=management_token(), snapshot=on("node1", "cat", "/etc/consul.d/snapshot.token").stdout.strip())
+        secrets = dict(management=management_token(), snapshot=on("node1", "cat", "/etc/consul.d/snapshot.token").stdout.strip(),
+                       replication=re.search(r'replication = "([0-9a-f-]{36})"',
+                                             on("node4", "cat", "/etc/consul.d/acl-tokens.hcl").stdout).group(1))
         assert all(secrets.values())
         for host in hosts:
             def holding(text):
                 return on(host, "grep", "-rlF", "--", text, KEPT_FILES, check=False).stdout.split()
             assert holding(host_token(host)), "%s: no kept file holds the host's own token: nothing was kept" % host
-            if host in BACKENDS:
+            if host.startswith("web"):
                 assert holding("web0" + host[-1]), host
             for name, secret in secrets.items():
                 assert holding(secret) == [], "%s holds the %s token" % (host, name)
@@ -751,4 +754,4 @@ def test_a_decommissioned_backend_and_forwarder_leave_their_clients_first_then_t
     proc = converge("--tags", "consul", "--limit", "node1")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert agent_token_descriptions(token) == sorted(
-        "discovery.consul_dns agent token of " + host for host in ("dns1", "node1", "node2", "node3", "web1", "web2"))
+        "discovery.consul_dns agent token of " + host for host in ("dns1", "dns3", "node1", "node2", "node3", "node4", "web1", "web2", "web4"))
