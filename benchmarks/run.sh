@@ -29,6 +29,7 @@ run "2. failover" failover.py
 run "6. memory" memory.py
 run "5. lookup latency" lookup_latency.py
 run "7. rolling deploy" rolling_deploy.py
+run "9. failover between datacenters" dc_failover.py
 run "8. restore" restore.py              # last on the lab: it wipes the servers' state and restores it
 run "3. provisioning at scale" provisioning.py
 echo "== finished $(date -u +%FT%TZ)${failed:+; FAILED: ${failed[*]}}"
