@@ -6,14 +6,17 @@ docs/performance.md. Runs before test_lab_security.py's decommission (web3 is st
 """
 
 import json
+import os
 import re
+import subprocess
 import time
 
 import pytest
 
-from harness import PODMAN_GROUP, play_recap
-from labdns import (AGENT_API, ALL, BACKENDS, FORWARDER, LEAVE_BOUND, RETURN_BOUND, SERVERS, QueryStream,
+from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
+from labdns import (AGENT_API, ALL, BACKENDS, FORWARDER, LEAVE_BOUND, RETURN_BOUND, SERVERS, VENV_BIN, QueryStream,
                     ask, converge, glibc_addresses, management_token, on, wait_until)
+from test_lab_security import CONTROLLER_TLS, controller_environment, controller_token
 
 pytestmark = [
     pytest.mark.slow,
@@ -63,6 +66,27 @@ def test_both_datacenters_are_federated_and_answer_each_others_names(lab):
     assert on("web4", "resolvectl", "dns", "eth0", check=False).returncode == 0
     assert SH_FORWARDER in on("web4", "resolvectl", "status").stdout
     assert FORWARDER not in on("web4", "resolvectl", "status").stdout
+
+
+def test_the_lookup_and_the_inventory_plugin_read_either_datacenter_through_one_server(lab, tmp_path):
+    """From the controller, through node1's HTTPS API (its certificate, its read-only token): the
+    lookup's datacenter option answers sh's instance, and the inventory plugin with every datacenter
+    ("*") lists both, each in its dc_ group, bj's nodes first."""
+    lookup = "{{ query('discovery.consul_dns.consul_backends', 'web', order='sorted'%s) }}"
+    assert run_module("ansible.builtin.debug", dict(msg=lookup % ""), env=controller_environment())["msg"] == ALL
+    assert run_module("ansible.builtin.debug", dict(msg=lookup % ", datacenter='sh'"),
+                      env=controller_environment())["msg"] == [SH_BACKEND]
+    source = os.path.join(str(tmp_path), "consul.yml")
+    with open(source, "w", encoding="utf-8") as handle:
+        json.dump(dict(plugin="discovery.consul_dns.consul", host=SERVERS["node1"], scheme="https", token=controller_token(),
+                       datacenters=["*"], **CONTROLLER_TLS), handle)
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-inventory"), "-i", source, "--list"],
+                          capture_output=True, text=True, check=False, env=ansible_env())
+    found = json.loads(proc.stdout or "{}")
+    assert sorted(found.get("dc_sh", {}).get("hosts", [])) == ["dns3", "node4", "web4"], proc.stderr[-2000:]
+    assert set(SERVERS) | set(BACKENDS) <= set(found.get("dc_bj", {}).get("hosts", []))
+    assert sorted(found["service_web"]["hosts"]) == sorted(BACKENDS) + ["web4"]
+    assert found["_meta"]["hostvars"]["web4"]["ansible_host"] == SH_BACKEND
 
 
 def test_a_prepared_query_fails_over_to_the_other_datacenter_and_back(lab):

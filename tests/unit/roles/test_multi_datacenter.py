@@ -126,3 +126,11 @@ def test_several_datacenters_without_a_primary_for_every_server_are_refused(tmp_
     proc = run_play(tmp_path, PLAYBOOK, HOSTS, variables, children=GROUPS)
     found = failures(proc, list(HOSTS))
     assert all(line and "set consul_acl_primary_datacenter for" in line for line in found.values()), proc.stdout[-3000:]
+
+
+def test_a_play_after_one_that_checked_only_the_servers_checks_every_host(tmp_path):
+    """rotate_gossip_key.yml and status.yml check the servers in a play of their own first: the node
+    names shared are found again for the next play's hosts, not taken as found."""
+    servers_first = CONSUL_ROLE_VARIABLES.replace("- hosts: all", "- hosts: consul_servers") + CONSUL_ROLE_VARIABLES
+    proc = run_play(tmp_path, servers_first, HOSTS, VARIABLES, children=GROUPS)
+    assert proc.returncode == 0, proc.stdout[-3000:]
