@@ -89,13 +89,16 @@ class ConsulDenied(ConsulError):
 #   MAYBE_SENT  may have reached a server: a timeout, a connection lost mid-request, 502/503/504, or a
 #               500 about an RPC connection dying (right after the servers restart, the agent's pooled
 #               connection to one of them is dead: Consul 1.8 tries a read again itself only on "EOF",
-#               and fails it with "stream closed", seen on the lab after a rolling restart); sent again
-#               unless it creates something with a new ID (twice, it would create two)
+#               and fails it with "stream closed", seen on the lab after a rolling restart), or a keyring
+#               request some member did not answer in time ("7/8 nodes reported success", seen on the
+#               lab while a backend's checks were failing: a listing, or a key change that is the same
+#               when made twice); sent again unless it creates something with a new ID (twice, it would
+#               create two)
 # Consul 1.8 answers 500 for some refusals of its input too ("Invalid Policy: ..."): only a 500 that
 # says the request did not get through is sent again.
 FINAL, NOT_SENT, MAYBE_SENT = "final", "not sent", "maybe sent"
 _NOT_SENT_500 = re.compile(r"No cluster leader|rpc error getting client")
-_MAYBE_SENT_500 = re.compile(r"rpc error making call: (stream closed|EOF)|connection reset by peer|broken pipe")
+_MAYBE_SENT_500 = re.compile(r"rpc error making call: (stream closed|EOF)|connection reset by peer|broken pipe|\d+/\d+ nodes reported success")
 # seconds between tries: 7.75 s in all, beyond Consul's own RPC hold timeout (7 s) and an election
 RETRY_DELAYS = (0.25, 0.5, 1, 2, 4)
 # no new try starts later than this after the first one (timeouts of request_timeout each add up)

@@ -320,6 +320,18 @@ def play_recap(output):
     return stats
 
 
+def changed_tasks(output):
+    """Each "changed" result of ansible-playbook's output with the task it came from: what an unchanged
+    run's failed assertion shows (the recap's tail does not say which task changed)."""
+    changes, task = [], ""
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line.rstrip("* ")
+        elif re.match(r"changed: \[", line):
+            changes.append("%s %s" % (task, line[:300]))
+    return changes
+
+
 def failure_lines(output):
     """What ansible-playbook's failures say, one per line: the `msg` of each `fatal:`/`failed:` result
     (with any argument_errors), and `ERROR!` lines. Where a refusal must name what it refused: not in an

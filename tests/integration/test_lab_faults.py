@@ -20,7 +20,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from harness import PODMAN_GROUP, cluster_state_digests, failure_lines, play_recap
+from harness import PODMAN_GROUP, changed_tasks, cluster_state_digests, failure_lines, play_recap
 from labdns import (AGENT_API, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, LEAVE_BOUND,
                     RETURN_BOUND, SERVERS, VENV_BIN, ConnectingClient, EveryInterval, QueryStream, converge, ask, lab_env,
                     management_token, on, wait_until)
@@ -213,7 +213,7 @@ def test_with_the_first_server_gone_a_rerun_keeps_the_key_and_tokens_and_changes
         recap = play_recap(proc.stdout)
         print("first server gone, re-run: %s" % recap)
         assert recap.pop("node1")["unreachable"] == 1, proc.stdout[-3000:]
-        assert all(counts["failed"] == 0 and counts["changed"] == 0 for counts in recap.values()), proc.stdout[-5000:]
+        assert all(counts["failed"] == 0 and counts["changed"] == 0 for counts in recap.values()), (changed_tasks(proc.stdout), proc.stdout[-5000:])
         assert ask(SERVICE)[1] == ALL
 
         # without the fact cache, node1's address is known only from consul_advertise_address
@@ -340,13 +340,15 @@ def test_the_status_view_passes_when_healthy_and_names_a_backend_down_and_a_cert
         broken = converge("-e", "status_certificate_warn_days=10000", "-e", "status_snapshot_max_hours=0",
                           playbook=COLLECTION_PLAYBOOK % "status")
     finally:
+        # back before any assertion: a failure here must not leave the next test a backend returning
         on("web2", "systemctl", "start", "web-backend")
+        returned = wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5)
     assert broken.returncode != 0
     failure = failure_lines(broken.stdout)
     assert "web on web2 (10.89.50.22) is critical" in failure, broken.stdout[-5000:]
     assert re.search(r"certificate /etc/consul\.d/tls/agent\.pem on node1 ends in \d+ days", failure), broken.stdout[-5000:]
     assert re.search(r"the newest snapshot on node1 is [0-9.]+ hours old \([0-9TZ:-]+\), more than 0", failure), broken.stdout[-5000:]
-    assert wait_until(lambda: ask(SERVICE)[1] == ALL, timeout=RETURN_BOUND + 5) is not None
+    assert returned is not None
 
 
 # the SHA-256 of the certificate an agent's port presents, and of its agent.pem: HTTPS (on loopback), or
@@ -727,7 +729,7 @@ def test_every_servers_lost_state_is_restored_from_a_snapshot_and_dns_answers_ev
     proc = converge("-e", "consul_snapshot_restore_file=" + str(snapshot), "--limit", "consul_servers:localhost",
                     playbook="../../playbooks/restore.yml")
     assert proc.returncode == 0 and "the cluster holds its own state already" in proc.stdout, proc.stdout[-3000:]
-    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), proc.stdout[-3000:]
+    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), (changed_tasks(proc.stdout), proc.stdout[-3000:])
     on("node1", *AGENT_CURL, "-X", "DELETE", "-H", "X-Consul-Token: " + token, AGENT_API + "/v1/kv/drill/marker")
 
 

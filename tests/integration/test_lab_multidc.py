@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
+from harness import PODMAN_GROUP, ansible_env, changed_tasks, play_recap, run_module
 from labdns import (AGENT_API, ALL, BACKENDS, FORWARDER, LEAVE_BOUND, RETURN_BOUND, SERVERS, VENV_BIN, QueryStream,
                     ask, converge, glibc_addresses, management_token, on, wait_until)
 from test_lab_security import CONTROLLER_TLS, controller_environment, controller_token
@@ -160,7 +160,7 @@ def test_a_run_limited_to_one_datacenter_changes_nothing(lab):
     recap = play_recap(proc.stdout)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert sorted(recap) == ["dns3", "node4", "web4"]
-    assert all(stats["changed"] == 0 for stats in recap.values()), recap
+    assert all(stats["changed"] == 0 for stats in recap.values()), (changed_tasks(proc.stdout), recap)
 
 
 WAN_CUT = """

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from harness import PODMAN_GROUP, ansible_env, play_recap, run_module
+from harness import PODMAN_GROUP, ansible_env, changed_tasks, play_recap, run_module
 from labdns import (AGENT_API, AGENT_CONNECTION, AGENT_CURL, ALL, BACKENDS, FIRST_CONVERGE_LOG, FORWARDER, FORWARDERS, LAB, SERVERS,
                     VENV_BIN, ConnectingClient, EveryInterval, LOOKUP_LOOP, ask, converge, host_command, lab_env, management_token, on, wait_until)
 from test_lab_faults import SERVICE, cluster_whole, consul_api, leader_host, listening
@@ -95,17 +95,20 @@ def test_a_backends_own_token_cannot_register_a_name_it_does_not_declare(lab, na
     assert ask("%s.service.zhangeamon.com" % name)[1] != ["6.6.6.6"]
 
 
-def token_service_names(host):
-    """The service identities of the host's own token, as the servers hold it."""
+def token_service_names(host, datacenters=False):
+    """The service identities of the host's own token, as the servers hold it: each name, or each
+    name with the datacenters it is valid in."""
     self_read = json.loads(on(host, *AGENT_CURL, "-H", "X-Consul-Token: " + host_token(host),
                               AGENT_API + "/v1/acl/token/self").stdout)
-    return sorted(identity["ServiceName"] for identity in self_read.get("ServiceIdentities") or [])
+    return sorted((identity["ServiceName"], identity.get("Datacenters")) if datacenters else identity["ServiceName"]
+                  for identity in self_read.get("ServiceIdentities") or [])
 
 
 def test_a_name_a_host_stops_declaring_leaves_its_token(lab):
     """dns2 given a second service (`lab-extra`) for one run: its token gains that name and may register
     it; the next run, which no longer declares it, deregisters the instance and takes the name from the
-    token, which its agent then refuses for that name (once the agent's ACL cache, 30 s, has expired)."""
+    token, which its agent then refuses for that name (once the agent's ACL cache, 30 s, has expired).
+    The name it keeps stays valid in its own datacenter only."""
     www = {"name": "www", "address": "web.service.zhangeamon.com"}
     extra = {"name": "lab-extra", "address": FORWARDERS["dns2"]}
     probe = {"ID": "lab-extra-probe", "Name": "lab-extra", "Address": FORWARDERS["dns2"]}
@@ -118,7 +121,7 @@ def test_a_name_a_host_stops_declaring_leaves_its_token(lab):
     finally:
         proc = converge("--tags", "consul", "--limit", "dns2")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert token_service_names("dns2") == ["www"]
+    assert token_service_names("dns2", datacenters=True) == [("www", ["bj"])]
     services = json.loads(on("dns2", *AGENT_CURL, "-H", "X-Consul-Token: " + management_token(),
                              AGENT_API + "/v1/agent/services").stdout)
     assert sorted(service["Service"] for service in services.values()) == ["www"]
@@ -582,7 +585,7 @@ def test_no_client_or_forwarder_ever_receives_the_management_token_on_the_readme
         runs = [converge("--tags", "consul,dnsmasq", *readme_inventory, **no_cache)]
         assert runs[0].returncode == 0, runs[0].stdout[-4000:]
         recap = play_recap(runs[0].stdout)
-        assert set(recap) >= set(hosts) and all(counts["changed"] == 0 for counts in recap.values()), runs[0].stdout[-3000:]
+        assert set(recap) >= set(hosts) and all(counts["changed"] == 0 for counts in recap.values()), (changed_tasks(runs[0].stdout), recap)
         # a setting of every agent changed and back: web1 and dns1 restart twice, one at a time
         for setting in ("true", "false"):
             runs.append(converge("--tags", "consul", "--limit", "web1,dns1", *readme_inventory,
@@ -646,7 +649,7 @@ def test_the_management_token_is_rotated_and_the_old_one_stops_working(lab):
         assert proc.stdout == expected, (expected, proc.stdout)
     proc = converge("--tags", "consul", "--limit", "node1,web1")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), proc.stdout[-3000:]
+    assert all(counts["changed"] == 0 for counts in play_recap(proc.stdout).values()), (changed_tasks(proc.stdout), proc.stdout[-3000:])
 
 
 def test_a_new_cluster_is_bootstrapped_before_any_other_host_has_its_keys(lab):
