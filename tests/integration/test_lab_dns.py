@@ -113,7 +113,8 @@ def test_restarting_the_forwarders_agent_never_publishes_an_empty_or_partial_ali
     each restart is gone after it (the handler writes the file whole, dnsmasq skips comments)."""
     stayed = []
     with QueryStream("web.zhangeamon.com") as stream:
-        for restart in range(10):
+        # the agent calls the handler so at every start: six restarts show a guard that fails at all
+        for restart in range(6):
             marker = "# lab: before restart %d" % restart
             on("dns1", "sh", "-c", "for f in /var/lib/consul-dns-aliases/*; do echo '%s' >> $f; done" % marker)
             on("dns1", "systemctl", "restart", "consul")
