@@ -414,10 +414,16 @@ class AgentApis(EveryInterval):
 
     INTERVAL = 0.5
 
+    # curl's "problem with the local certificate": it read agent.pem and agent-key.pem between the
+    # replacement of one and of the other (each replaced whole, one after the other: seen once in a CI
+    # run, docs/operations.md). The agent's HTTPS is not at fault; curl reads both again once.
+    LOCAL_CERTIFICATE_PROBLEM = 58
+
     def __init__(self, hosts):
         super().__init__()
         self.hosts = hosts
         self.failures = []
+        self.read_again = []
 
     def __str__(self):
         return "HTTPS and RPC through the agents of %s" % ", ".join(self.hosts)
@@ -425,6 +431,10 @@ class AgentApis(EveryInterval):
     def once(self):
         for host in self.hosts:
             proc = on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
+            if proc.returncode == self.LOCAL_CERTIFICATE_PROBLEM:
+                self.read_again.append((self.elapsed(), host))
+                time.sleep(0.2)
+                proc = on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
             if proc.returncode == 0 and '"web"' in proc.stdout:
                 self.counts["answered"] += 1
             else:
@@ -432,7 +442,7 @@ class AgentApis(EveryInterval):
                 self.failures.append((self.elapsed(), host, proc.returncode, proc.stderr[-200:]))
 
     def report(self):
-        return "%s; failures: %s" % (super().report(), self.failures[:10])
+        return "%s; failures: %s; the agent's files read again: %s" % (super().report(), self.failures[:10], self.read_again)
 
 
 def certificate_names(pem):
@@ -460,6 +470,7 @@ def test_the_ca_is_replaced_through_a_bundle_of_both_with_https_and_rpc_working_
         proc = converge(playbook="../../playbooks/rotate_ca.yml")
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert stream.failed() == 0 and stream.counts["full"] == stream.total >= stream.minimum(), stream.report()
+    print(apis.report())
     assert apis.counts["failed"] == 0 and apis.counts["answered"] > 0, apis.report()
     with open(os.path.join(tls_dir, "ca.pem"), encoding="utf-8") as handle:
         [(new_ca, _issuer)] = certificate_names(handle.read())

@@ -30,6 +30,7 @@ import ssl
 import sys
 import syslog
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 
@@ -86,13 +87,20 @@ def read_published(path, name):
         return None
 
 
-def tls_context(ca_file, client_cert, client_key):
-    """For an HTTPS agent: trust its CA and present the agent's certificate (None for plain HTTP)."""
+def tls_context(ca_file, client_cert, client_key, pause=0.2):
+    """For an HTTPS agent: trust its CA and present the agent's certificate (None for plain HTTP).
+
+    A renewal replaces the certificate and the key one after the other, each file whole: read between
+    the two, they do not match. They are read once more after a pause before that counts."""
     if not ca_file:
         return None
     context = ssl.create_default_context(cafile=ca_file)
     if client_cert:
-        context.load_cert_chain(client_cert, client_key or None)
+        try:
+            context.load_cert_chain(client_cert, client_key or None)
+        except ssl.SSLError:
+            time.sleep(pause)
+            context.load_cert_chain(client_cert, client_key or None)
     return context
 
 
