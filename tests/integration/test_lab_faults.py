@@ -430,16 +430,20 @@ class AgentApis(EveryInterval):
 
     def once(self):
         for host in self.hosts:
-            proc = on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
+            proc = self.read_catalog(host)
             if proc.returncode == self.LOCAL_CERTIFICATE_PROBLEM:
                 self.read_again.append((self.elapsed(), host))
                 time.sleep(0.2)
-                proc = on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
+                proc = self.read_catalog(host)
             if proc.returncode == 0 and '"web"' in proc.stdout:
                 self.counts["answered"] += 1
             else:
                 self.counts["failed"] += 1
                 self.failures.append((self.elapsed(), host, proc.returncode, proc.stderr[-200:]))
+
+    @staticmethod
+    def read_catalog(host):
+        return on(host, *AGENT_CURL, AGENT_API + "/v1/catalog/services", check=False)
 
     def report(self):
         return "%s; failures: %s; the agent's files read again: %s" % (super().report(), self.failures[:10], self.read_again)

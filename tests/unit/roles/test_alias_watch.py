@@ -3,6 +3,7 @@
 import inspect
 import io
 import json
+import subprocess
 
 import pytest
 from harness import alias_watch_handler
@@ -143,20 +144,10 @@ def test_fetch_publishes_what_the_leader_confirms_without_reading_stdin(tmp_path
 
 def _self_signed(tmp_path, name):
     """A key and a self-signed certificate of it, written as <name>.pem and <name>-key.pem."""
-    import datetime
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
-    (tmp_path / (name + ".pem")).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / (name + "-key.pem")).write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                                   serialization.NoEncryption()))
-    return str(tmp_path / (name + ".pem")), str(tmp_path / (name + "-key.pem"))
+    cert, key = tmp_path / (name + ".pem"), tmp_path / (name + "-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-subj", "/CN=" + name, "-days", "1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
 
 
 def test_a_certificate_read_before_its_new_key_is_written_is_read_again(tmp_path, monkeypatch):
@@ -165,15 +156,15 @@ def test_a_certificate_read_before_its_new_key_is_written_is_read_again(tmp_path
     new_cert, new_key = _self_signed(tmp_path, "new")
     _old_cert, old_key = _self_signed(tmp_path, "old")
     key_path = tmp_path / "agent-key.pem"
-    key_path.write_bytes(open(old_key, "rb").read())
+    key_path.write_bytes(old_key.read_bytes())
     pauses = []
 
     def renewal_ends(seconds):
         pauses.append(seconds)
-        key_path.write_bytes(open(new_key, "rb").read())
+        key_path.write_bytes(new_key.read_bytes())
 
     monkeypatch.setattr(watch.time, "sleep", renewal_ends)
-    assert watch.tls_context(new_cert, new_cert, str(key_path)) is not None
+    assert watch.tls_context(str(new_cert), str(new_cert), str(key_path)) is not None
     assert pauses == [0.2]
 
 
@@ -182,4 +173,4 @@ def test_a_certificate_and_key_that_never_match_fail(tmp_path, monkeypatch):
     _old_cert, old_key = _self_signed(tmp_path, "old")
     monkeypatch.setattr(watch.time, "sleep", lambda seconds: None)
     with pytest.raises(watch.ssl.SSLError):
-        watch.tls_context(new_cert, new_cert, old_key)
+        watch.tls_context(str(new_cert), str(new_cert), str(old_key))
